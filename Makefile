@@ -1,0 +1,56 @@
+# The single entry point: make install | run | worker | demo | test | lint | bench
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= socialsite.settings
+
+.PHONY: install run web worker beat migrate demo test lint format bench bench-tagging browsers clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	mkdir -p var/broker
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+
+# Web server and a real Celery worker side by side; Ctrl-C stops both.
+run: migrate
+	@echo "socialsite on http://127.0.0.1:$(PORT)/ (worker log: var/worker.log)"
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker --loglevel=INFO --concurrency=1 \
+		--beat --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & \
+	worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+
+worker: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker --loglevel=INFO
+
+demo: migrate
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: bench-tagging
+
+bench-tagging: install
+	$(BIN)/python bench/tagging.py
+
+clean:
+	rm -rf var .pytest_cache

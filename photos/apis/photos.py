@@ -1,0 +1,121 @@
+"""API for photos: upload, detail, likes, comments and the feed."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from photos import selectors, services
+from photos.apis.serializers import CommentSerializer, PhotoSerializer
+from photos.models import Photo
+from photos.pagination import OldestFirstCursorPagination
+
+
+def _photo_data(request, photo_id: int) -> dict:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    return PhotoSerializer(photo, context={"request": request}).data
+
+
+class PhotoCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF (first frame); metadata is removed.")
+        caption = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+        visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, default=Photo.Visibility.PUBLIC)
+
+    @extend_schema(request=InputSerializer, responses={201: PhotoSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photo = services.photo_create(owner=request.user, **data.validated_data)
+        return Response(_photo_data(request, photo.pk), status=status.HTTP_201_CREATED)
+
+
+class PhotoDetailApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        caption = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, required=False)
+
+    def _own_photo(self, request, photo_id: int) -> Photo:
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        if photo.owner_id != request.user.pk:
+            raise PermissionDenied("Only the owner can change or delete this photo.")
+        return photo
+
+    @extend_schema(responses=PhotoSerializer)
+    def get(self, request, photo_id: int):
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        services.photo_view_record(user=request.user, photo=photo)
+        return Response(PhotoSerializer(photo, context={"request": request}).data)
+
+    @extend_schema(request=InputSerializer, responses=PhotoSerializer)
+    def patch(self, request, photo_id: int):
+        photo = self._own_photo(request, photo_id)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.photo_update(photo=photo, **data.validated_data)
+        return Response(_photo_data(request, photo_id))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, photo_id: int):
+        services.photo_delete(photo=self._own_photo(request, photo_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+LikeOutput = inline_serializer("LikeState", {"liked": serializers.BooleanField(), "like_count": serializers.IntegerField()})
+
+
+class LikeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def _state(self, request, photo_id: int, code: int) -> Response:
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        return Response({"liked": photo.liked, "like_count": photo.like_count}, status=code)
+
+    @extend_schema(request=None, responses={201: LikeOutput})
+    def post(self, request, photo_id: int):
+        services.like_create(user=request.user, photo=selectors.photo_get(viewer=request.user, photo_id=photo_id))
+        return self._state(request, photo_id, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: LikeOutput})
+    def delete(self, request, photo_id: int):
+        services.like_delete(user=request.user, photo=selectors.photo_get(viewer=request.user, photo_id=photo_id))
+        return self._state(request, photo_id, status.HTTP_200_OK)
+
+
+class CommentsApi(ListAPIView):
+    serializer_class = CommentSerializer
+    pagination_class = OldestFirstCursorPagination
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=1000)
+
+    def get_queryset(self):
+        photo = selectors.photo_get(viewer=self.request.user, photo_id=self.kwargs["photo_id"])
+        return selectors.photo_comments(photo)
+
+    @extend_schema(request=InputSerializer, responses={201: CommentSerializer})
+    def post(self, request, photo_id: int):
+        if not request.user.is_authenticated:
+            raise PermissionDenied("Log in to comment.")
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(author=request.user, photo=photo, **data.validated_data)
+        return Response(CommentSerializer(comment, context={"request": request}).data, status=201)
+
+
+class FeedApi(ListAPIView):
+    serializer_class = PhotoSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.feed_for_user(self.request.user)

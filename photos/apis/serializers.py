@@ -1,0 +1,88 @@
+"""Output serializers shared by the API classes (inputs live beside each API class)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from photos.models import Comment, Photo, PhotoTag, User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "avatar"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    follower_count = serializers.IntegerField(read_only=True)
+    following_count = serializers.IntegerField(read_only=True)
+    photo_count = serializers.IntegerField(read_only=True)
+    follow_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "avatar",
+            "is_private",
+            "follower_count",
+            "following_count",
+            "photo_count",
+            "follow_status",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["accepted", "pending"], allow_null=True))
+    def get_follow_status(self, user: User) -> str | None:
+        return getattr(user, "follow_status", None)
+
+
+class TagClassSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class PhotoTagSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="tag.name")
+    categories = serializers.ListField(source="tag.categories", child=serializers.CharField())
+    classes = TagClassSerializer(many=True)
+
+    class Meta:
+        model = PhotoTag
+        fields = ["name", "categories", "confidence", "source", "classes", "model_version", "taxonomy_version"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    owner = UserSummarySerializer(read_only=True)
+    liked = serializers.BooleanField(read_only=True)
+    tags = PhotoTagSerializer(source="photo_tags", many=True, read_only=True)
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id",
+            "owner",
+            "caption",
+            "visibility",
+            "image",
+            "thumbnail",
+            "width",
+            "height",
+            "created_at",
+            "status",
+            "status_reason",
+            "like_count",
+            "comment_count",
+            "liked",
+            "tags",
+        ]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "text", "created_at"]

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from photos.apis import photos, users
+
+urlpatterns = [
+    path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
+    path("auth/token/", users.TokenApi.as_view(), name="api_token"),
+    path("users/me/", users.MeApi.as_view(), name="api_me"),
+    path("users/<str:username>/", users.UserDetailApi.as_view(), name="api_user"),
+    path("users/<str:username>/follow/", users.FollowApi.as_view(), name="api_follow"),
+    path("users/<str:username>/followers/", users.FollowersApi.as_view(), name="api_followers"),
+    path("users/<str:username>/following/", users.FollowingApi.as_view(), name="api_following"),
+    path("users/<str:username>/photos/", users.UserPhotosApi.as_view(), name="api_user_photos"),
+    path("photos/", photos.PhotoCreateApi.as_view(), name="api_photos"),
+    path("photos/<int:photo_id>/", photos.PhotoDetailApi.as_view(), name="api_photo"),
+    path("photos/<int:photo_id>/like/", photos.LikeApi.as_view(), name="api_like"),
+    path("photos/<int:photo_id>/comments/", photos.CommentsApi.as_view(), name="api_comments"),
+    path("feed/", photos.FeedApi.as_view(), name="api_feed"),
+]

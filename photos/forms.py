@@ -1,0 +1,46 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+
+from photos.models import Photo, User
+
+
+class SignupForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["username", "email"]
+
+
+class UploadForm(forms.Form):
+    image = forms.FileField(
+        label="Photo",
+        help_text="JPEG, PNG, WebP or GIF, up to 25 MB. Location and camera data are removed.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    caption = forms.CharField(
+        required=False,
+        max_length=settings.CAPTION_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Say something… #hashtags become tags"}),
+    )
+    visibility = forms.ChoiceField(
+        choices=[
+            (Photo.Visibility.PUBLIC, "Public: everyone"),
+            (Photo.Visibility.FOLLOWERS, "Followers only"),
+            (Photo.Visibility.PRIVATE, "Only me"),
+        ],
+        initial=Photo.Visibility.PUBLIC,
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(required=False, max_length=80)
+    bio = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    is_private = forms.BooleanField(
+        required=False, label="Private account", help_text="Only people you approve see your photos."
+    )
+    avatar = forms.FileField(required=False, label="Avatar")
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Add a comment", max_length=1000, widget=forms.TextInput())

@@ -1,0 +1,256 @@
+"""Turn an uploaded file into the photo the site stores: a clean, upright sRGB JPEG.
+
+Pure functions: no ORM, no settings. The caller passes the limits in. Nothing of the upload
+survives but its pixels: the original bytes are never kept, and re-encoding drops EXIF
+(GPS included), XMP, ICC profiles and comments.
+"""
+
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import (
+    GifImagePlugin,
+    Image,
+    ImageCms,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+)
+
+ACCEPTED = "Upload a JPEG, PNG, WebP or GIF image."
+
+# Each allowed format is parsed by its own Pillow plugin class rather than `Image.open`, so
+# (a) no other decoder ever sees untrusted bytes and (b) Pillow's process-wide
+# MAX_IMAGE_PIXELS check, which runs inside `Image.open`, cannot pre-empt our own pixel cap.
+_OPENERS: dict[str, type[ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "WEBP": WebPImagePlugin.WebPImageFile,
+    "GIF": GifImagePlugin.GifImageFile,
+}
+
+# Magic numbers, so a refusal can name what was sent without running that format's parser.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+    (b"8BPS", "PSD"),
+    (b"SIMPLE  =", "FITS"),
+    (b"%PDF-", "PDF"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"\x00\x00\x01\x00", "ICO"),
+)
+_ISO_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF"}
+_SNIFF_BYTES = 1024
+
+# Errors Pillow raises on truncated or malformed data, from header parsing to decoding.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
+
+_JPEG_OPTIONS = {"quality": 88, "optimize": True, "progressive": True}
+_EXTENSION_RE = re.compile(r"[a-z0-9]{1,8}")
+
+
+class UploadRejected(Exception):
+    """An upload that cannot become a photo; ``message`` is written for the uploader."""
+
+    def __init__(self, message: str, *, status: int, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedImage:
+    """The stored display JPEG, its square thumbnail JPEG, and what the upload was."""
+
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    source_format: str
+
+
+def process_upload(
+    fileobj: BinaryIO,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    max_side: int = 2048,
+    thumb_size: int = 320,
+) -> ProcessedImage:
+    """Validate an uploaded image and return metadata-free JPEGs for storage.
+
+    Read ``fileobj`` from its current position. The format is decided by the bytes alone;
+    the file name and the declared content type are never consulted. Raise
+    ``UploadRejected`` for anything that is not a decodable JPEG, PNG, WebP or GIF within
+    ``max_bytes`` and ``max_pixels``. Animated images keep their first frame.
+    """
+    if min(max_bytes, max_pixels, max_side, thumb_size) < 1:
+        raise ValueError(
+            f"Limits must be positive, got max_bytes={max_bytes}, max_pixels={max_pixels}, "
+            f"max_side={max_side}, thumb_size={thumb_size}"
+        )
+    data = _read_capped(fileobj, max_bytes)
+    opener = _opener_for(data)
+    try:
+        with opener(io.BytesIO(data)) as img:
+            _check_pixels(img.size, max_pixels)
+            source_format = img.format or ""
+            display = _decode_upright_rgb(img, max_side)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Our cap runs first; this only fires for frames or canvases hidden past the header.
+        raise UploadRejected(
+            f"The image has too many pixels. The limit is {max_pixels / 1e6:g} megapixels.",
+            status=413,
+            code="too_many_pixels",
+        ) from exc
+    except _DECODE_ERRORS as exc:
+        raise UploadRejected(
+            f"The image could not be decoded; the file is truncated or corrupt. {ACCEPTED}",
+            status=400,
+            code="corrupt",
+        ) from exc
+    display.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    thumbnail = ImageOps.fit(display, (thumb_size, thumb_size), Image.Resampling.LANCZOS)
+    return ProcessedImage(
+        image=_encode_jpeg(display),
+        thumbnail=_encode_jpeg(thumbnail),
+        width=display.width,
+        height=display.height,
+        source_format=source_format,
+    )
+
+
+def generated_name(ext: str = "jpg") -> str:
+    """Return a random storage path such as ``3f/a2/3fa2….jpg``, unrelated to any upload."""
+    if not _EXTENSION_RE.fullmatch(ext):
+        raise ValueError(f"ext must be 1-8 lowercase letters or digits, got {ext!r}")
+    token = uuid.uuid4().hex
+    # Two levels of shards keep directories small on plain filesystems.
+    return f"{token[:2]}/{token[2:4]}/{token}.{ext}"
+
+
+def _read_capped(fileobj: BinaryIO, max_bytes: int) -> bytes:
+    # One byte past the cap is enough to know the file is too big, without reading it all.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = fileobj.read(max_bytes + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
+        raise UploadRejected(
+            f"The file is larger than {_describe_bytes(max_bytes)}. Upload a smaller image.",
+            status=413,
+            code="too_large",
+        )
+    if size == 0:
+        raise UploadRejected(f"The file is empty. {ACCEPTED}", status=400, code="empty")
+    return b"".join(chunks)
+
+
+def _describe_bytes(count: int) -> str:
+    return f"{count / 2**20:.3g} MB" if count >= 2**20 else f"{count:,} bytes"
+
+
+def _opener_for(data: bytes) -> type[ImageFile.ImageFile]:
+    kind = _sniff(data[:_SNIFF_BYTES])
+    if kind in _OPENERS:
+        return _OPENERS[kind]
+    if kind is None:
+        message = f"The file is not an image this site can read. {ACCEPTED}"
+    else:
+        message = f"Unsupported file type: {kind}. {ACCEPTED}"
+    raise UploadRejected(message, status=415, code="unsupported_format")
+
+
+def _sniff(head: bytes) -> str | None:
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":  # ISO base media: HEIF/AVIF stills, or MP4/QuickTime video
+        return _ISO_BRANDS.get(head[8:12], "video (MP4/MOV)")
+    # Markup is named because script-carrying SVG and HTML are the classic disguised uploads.
+    lowered = head.lower()
+    if b"<svg" in lowered:
+        return "SVG"
+    if b"<html" in lowered or b"<!doctype html" in lowered:
+        return "HTML"
+    if not any(byte < 32 and byte not in b"\t\n\x0c\r" for byte in head):
+        return "text"
+    return None
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        raise UploadRejected(
+            f"The image is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels); "
+            f"the limit is {max_pixels / 1e6:g} megapixels. Upload a smaller image.",
+            status=413,
+            code="too_many_pixels",
+        )
+
+
+def _decode_upright_rgb(img: ImageFile.ImageFile, max_side: int) -> Image.Image:
+    # Only the current (first) frame is decoded: GIF and WebP frames are read on seek.
+    scale = max_side / max(img.size)
+    if img.format == "JPEG" and scale < 0.5:
+        # libjpeg can decode at 1/2..1/8 scale for a fraction of the work; asking for twice
+        # the final size (Pillow's reducing_gap=2) keeps the last resampling step sharp.
+        img.draft("RGB", (round(img.width * scale * 2), round(img.height * scale * 2)))
+    img.load()
+    return _flatten_to_rgb(ImageOps.exif_transpose(img))
+
+
+def _flatten_to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode.startswith("I"):
+        # 16-bit greyscale (PNG "I;16"): scale into 8 bits; a plain convert clips to white.
+        img = img.point(lambda value: value / 256).convert("L")
+    icc_profile = img.info.get("icc_profile")
+    if icc_profile and img.mode in ("RGB", "RGBA", "CMYK", "L"):
+        img = _to_srgb(img, icc_profile)
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, "white")
+        img.paste(rgba, mask=rgba)
+    rgb = img.convert("RGB")
+    # Pillow copies `info` along and re-emits parts of it (a JPEG comment) on save.
+    rgb.info = {}
+    return rgb
+
+
+def _to_srgb(img: Image.Image, icc_profile: bytes) -> Image.Image:
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        converted = ImageCms.profileToProfile(
+            img,
+            source,
+            ImageCms.createProfile("sRGB"),
+            outputMode="RGBA" if img.mode == "RGBA" else "RGB",
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        # A broken or mismatched profile is no reason to refuse a photo: use the raw values.
+        return img
+    return converted if converted is not None else img
+
+
+def _encode_jpeg(img: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", **_JPEG_OPTIONS)
+    return buffer.getvalue()

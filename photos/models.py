@@ -1,0 +1,197 @@
+"""The social domain: people, photos, tags, follows, blocks, likes, comments and views."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(
+        max_length=500, blank=True, validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(500)]
+    )
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    is_private = models.BooleanField(
+        default=False, help_text="Only approved followers see this account's photos."
+    )
+    history_paused = models.BooleanField(
+        default=False, help_text="Stop recording viewed photos for recommendations."
+    )
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.username])
+
+    @property
+    def name(self) -> str:
+        """Return the name to show: the display name, else the username."""
+        return self.display_name or self.username
+
+
+class Follow(models.Model):
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted"
+        PENDING = "pending"
+
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following_set")
+    followee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_set")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=F("followee")), name="follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followee", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.follower} -> {self.followee} ({self.status})"
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocking_set")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
+
+
+class Photo(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        FOLLOWERS = "followers"
+        PRIVATE = "private"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        TAGGED = "tagged"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="photos/")
+    thumbnail = models.ImageField(upload_to="thumbs/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    caption = models.TextField(
+        max_length=settings.CAPTION_MAX_LENGTH,
+        blank=True,
+        # TextField's max_length is not enforced by the model or the database: check it here.
+        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(settings.CAPTION_MAX_LENGTH)],
+    )
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_reason = models.CharField(max_length=255, blank=True)
+    tagging_attempts = models.PositiveSmallIntegerField(default=0)
+    tagged_at = models.DateTimeField(null=True, blank=True)
+    # Counters kept by the like/comment services, so lists never count rows per photo.
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} by {self.owner_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("photo_detail", args=[self.pk])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+    categories = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag_detail", args=[self.name])
+
+
+class PhotoTag(models.Model):
+    class Source(models.TextChoices):
+        AUTO = "auto", "Recognised by the CNN"
+        HASHTAG = "hashtag", "Hashtag in the caption"
+        USER = "user", "Added by the owner"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    confidence = models.FloatField(default=1.0)
+    # Provenance of an auto tag: the classifier classes and scores behind it, the rule,
+    # and the model and taxonomy versions, so the site can always answer "why this tag?".
+    classes = models.JSONField(default=list, blank=True)
+    rule = models.CharField(max_length=120, blank=True)
+    model_version = models.CharField(max_length=64, blank=True)
+    taxonomy_version = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-confidence", "tag__name"]
+        constraints = [models.UniqueConstraint(fields=["photo", "tag", "source"], name="photo_tag_once_per_source")]
+        indexes = [models.Index(fields=["tag", "photo"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag.name} on photo {self.photo_id} ({self.source} {self.confidence:.2f})"
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "photo"], name="like_once")]
+        indexes = [models.Index(fields=["photo", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes photo {self.photo_id}"
+
+
+class Comment(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField(max_length=1000, validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(1000)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["photo", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author} on photo {self.photo_id}: {self.text[:40]}"
+
+
+class PhotoView(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photo_views")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="views")
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-viewed_at"]), models.Index(fields=["photo", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed photo {self.photo_id}"

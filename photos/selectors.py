@@ -1,0 +1,137 @@
+"""Reads of the social domain. Every read of photos goes through ``photos_visible_to``."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.shortcuts import get_object_or_404
+
+from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, User
+
+Viewer = User | AnonymousUser
+
+
+def _approved_followee_ids(user: User) -> QuerySet:
+    return Follow.objects.filter(follower=user, status=Follow.Status.ACCEPTED).values("followee_id")
+
+
+def _blocked_user_ids(user: User) -> tuple[QuerySet, QuerySet]:
+    """Return (people the user blocks, people who block the user): blocking hides both ways."""
+    return (
+        Block.objects.filter(blocker=user).values("blocked_id"),
+        Block.objects.filter(blocked=user).values("blocker_id"),
+    )
+
+
+def photos_visible_to(viewer: Viewer) -> QuerySet[Photo]:
+    """Return the photos ``viewer`` may see: the one rule for pages, API, feed, search and explore.
+
+    The owner sees all their photos. Others never see private or hidden photos, nor photos of
+    people who block them or whom they block. A public photo of a private account, and any
+    followers-only photo, is seen only by approved followers. Inactive owners' photos are hidden.
+    """
+    photos = Photo.objects.all()
+    public_account = Q(owner__is_private=False, visibility=Photo.Visibility.PUBLIC)
+    if not viewer.is_authenticated:
+        return photos.filter(public_account, is_hidden=False, owner__is_active=True)
+    followee_ids = _approved_followee_ids(viewer)
+    blocking, blocked_by = _blocked_user_ids(viewer)
+    others = (
+        Q(is_hidden=False, owner__is_active=True)
+        & ~Q(owner_id__in=blocking)
+        & ~Q(owner_id__in=blocked_by)
+        & (
+            public_account
+            | Q(
+                owner_id__in=followee_ids,
+                visibility__in=[Photo.Visibility.PUBLIC, Photo.Visibility.FOLLOWERS],
+            )
+        )
+    )
+    return photos.filter(Q(owner=viewer) | others)
+
+
+def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None) -> QuerySet[Photo]:
+    """Return visible photos with what a list shows loaded in a fixed number of queries."""
+    if photos is None:
+        photos = photos_visible_to(viewer)
+    photos = photos.select_related("owner").prefetch_related(
+        Prefetch("photo_tags", queryset=PhotoTag.objects.select_related("tag").order_by("-confidence", "tag__name"))
+    )
+    if viewer.is_authenticated:
+        liked = Exists(Like.objects.filter(user=viewer, photo=OuterRef("pk")))
+    else:
+        liked = Value(False)
+    return photos.annotate(liked=liked)
+
+
+def photo_get(*, viewer: Viewer, photo_id: int) -> Photo:
+    """Return the photo if ``viewer`` may see it, else raise Http404 (never 403: no leaks)."""
+    return get_object_or_404(photo_list(viewer), pk=photo_id)
+
+
+def feed_for_user(user: User) -> QuerySet[Photo]:
+    """Return the home feed: visible photos of approved followees and the user's own, newest first."""
+    photos = photos_visible_to(user).filter(Q(owner=user) | Q(owner_id__in=_approved_followee_ids(user)))
+    return photo_list(user, photos).order_by("-created_at", "-id")
+
+
+def public_photos() -> QuerySet[Photo]:
+    """Return the newest public photos for the landing page."""
+    return photo_list(AnonymousUser()).order_by("-created_at", "-id")
+
+
+def user_photos(*, viewer: Viewer, owner: User) -> QuerySet[Photo]:
+    """Return the photos of ``owner`` that ``viewer`` may see, newest first."""
+    return photo_list(viewer, photos_visible_to(viewer).filter(owner=owner)).order_by("-created_at", "-id")
+
+
+def user_get(*, viewer: Viewer, username: str) -> User:
+    """Return the active user with profile counts, or 404; blocked pairs cannot see each other."""
+    users = User.objects.filter(is_active=True).annotate(
+        follower_count=Count("follower_set", filter=Q(follower_set__status=Follow.Status.ACCEPTED), distinct=True),
+        following_count=Count(
+            "following_set", filter=Q(following_set__status=Follow.Status.ACCEPTED), distinct=True
+        ),
+    )
+    if viewer.is_authenticated:
+        blocking, blocked_by = _blocked_user_ids(viewer)
+        users = users.exclude(pk__in=blocking).exclude(pk__in=blocked_by)
+    user = get_object_or_404(users, username=username)
+    user.photo_count = photos_visible_to(viewer).filter(owner=user).count()
+    return user
+
+
+def follow_status(*, viewer: Viewer, owner: User) -> str | None:
+    """Return ``accepted``, ``pending`` or None for ``viewer`` following ``owner``."""
+    if not viewer.is_authenticated:
+        return None
+    return Follow.objects.filter(follower=viewer, followee=owner).values_list("status", flat=True).first()
+
+
+def followers_of(user: User) -> QuerySet[Follow]:
+    """Return the approved follows of ``user`` (``follower`` loaded), newest first."""
+    return (
+        Follow.objects.filter(followee=user, status=Follow.Status.ACCEPTED, follower__is_active=True)
+        .select_related("follower")
+        .order_by("-created_at", "-id")
+    )
+
+
+def following_of(user: User) -> QuerySet[Follow]:
+    """Return the approved follows by ``user`` (``followee`` loaded), newest first."""
+    return (
+        Follow.objects.filter(follower=user, status=Follow.Status.ACCEPTED, followee__is_active=True)
+        .select_related("followee")
+        .order_by("-created_at", "-id")
+    )
+
+
+def connections_visible(*, viewer: Viewer, owner: User) -> bool:
+    """Return whether ``viewer`` may list who ``owner`` follows and is followed by."""
+    if not owner.is_private or viewer == owner:
+        return True
+    return follow_status(viewer=viewer, owner=owner) == Follow.Status.ACCEPTED
+
+
+def photo_comments(photo: Photo) -> QuerySet[Comment]:
+    """Return the comments of a photo the caller has already been allowed to see, oldest first."""
+    return photo.comments.select_related("author").order_by("created_at", "id")

@@ -1,0 +1,197 @@
+"""Writes of the social domain: each function validates, then changes state in one transaction."""
+
+import logging
+import re
+from datetime import timedelta
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from photos.imaging import generated_name, process_upload
+from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+
+logger = logging.getLogger(__name__)
+
+HASHTAG_RE = re.compile(r"(?<![\w&])#(\w{1,64})")
+VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
+# Names that would shadow API paths such as users/me/.
+RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
+
+
+def user_create(*, username: str, password: str, email: str = "") -> User:
+    """Create an account after checking the username and the password's strength."""
+    if username.casefold() in RESERVED_USERNAMES:
+        raise ValidationError({"username": [f"The username '{username}' is reserved."]})
+    user = User(username=username, email=email)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages})
+    user.save()
+    return user
+
+
+def user_update(*, user: User, display_name: str | None = None, bio: str | None = None, avatar=None,
+                is_private: bool | None = None) -> User:
+    """Update the editable profile fields that were given."""
+    fields = {"display_name": display_name, "bio": bio, "is_private": is_private}
+    for name, value in fields.items():
+        if value is not None:
+            setattr(user, name, value)
+    if avatar is not None:
+        processed = process_upload(avatar, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
+        user.avatar.save(generated_name(), ContentFile(processed.thumbnail), save=False)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def hashtags_in(caption: str) -> list[str]:
+    """Return the distinct lower-case hashtags of a caption, in order of appearance."""
+    return list(dict.fromkeys(tag.casefold() for tag in HASHTAG_RE.findall(caption)))
+
+
+def _hashtags_sync(photo: Photo) -> None:
+    wanted = hashtags_in(photo.caption)
+    photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).exclude(tag__name__in=wanted).delete()
+    existing = set(
+        photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).values_list("tag__name", flat=True)
+    )
+    for name in wanted:
+        if name not in existing:
+            tag, _ = Tag.objects.get_or_create(name=name)
+            PhotoTag.objects.create(photo=photo, tag=tag, source=PhotoTag.Source.HASHTAG, confidence=1.0)
+
+
+def _queue_tagging(photo_id: int) -> None:
+    # Imported here: the task module belongs to the recognition app, which imports this module.
+    from recognition.tasks import tag_photo
+
+    tag_photo.delay(photo_id)
+
+
+def photo_create(
+    *, owner: User, image: BinaryIO, caption: str = "", visibility: str = Photo.Visibility.PUBLIC
+) -> Photo:
+    """Validate and normalise an upload, store it without metadata, and queue it for tagging.
+
+    A refused upload leaves no row and no file: everything is checked before anything is
+    written, and files written before a failed commit are deleted.
+    """
+    photo = Photo(owner=owner, caption=caption, visibility=visibility)
+    photo.full_clean(exclude=["image", "thumbnail"])
+    processed = process_upload(image, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
+    photo.width, photo.height = processed.width, processed.height
+    name = generated_name()
+    try:
+        with transaction.atomic():
+            photo.image.save(name, ContentFile(processed.image), save=False)
+            photo.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+            photo.save()
+            _hashtags_sync(photo)
+            transaction.on_commit(lambda: _queue_tagging(photo.pk))
+    except BaseException:
+        _delete_files(photo.image.name, photo.thumbnail.name)
+        raise
+    return photo
+
+
+def _delete_files(*names: str) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | None = None) -> Photo:
+    """Change a photo's caption (re-reading its hashtags) and/or visibility."""
+    if caption is not None:
+        photo.caption = caption
+    if visibility is not None:
+        photo.visibility = visibility
+    photo.full_clean(exclude=["image", "thumbnail"])
+    with transaction.atomic():
+        photo.save(update_fields=["caption", "visibility", "updated_at"])
+        if caption is not None:
+            _hashtags_sync(photo)
+    return photo
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Delete a photo and, once the deletion is committed, its files."""
+    names = (photo.image.name, photo.thumbnail.name)
+    with transaction.atomic():
+        photo.delete()
+        transaction.on_commit(lambda: _delete_files(*names))
+
+
+def photos_hide(*, photo_ids: list[int], hidden: bool = True) -> int:
+    """Hide (or show again) photos for moderation; return how many changed."""
+    return Photo.objects.filter(pk__in=photo_ids).exclude(is_hidden=hidden).update(is_hidden=hidden)
+
+
+def _blocked_between(a: User, b: User) -> bool:
+    return Block.objects.filter(blocker=a, blocked=b).exists() or Block.objects.filter(blocker=b, blocked=a).exists()
+
+
+def follow_create(*, follower: User, followee: User) -> Follow:
+    """Follow someone; a private account's follow stays pending until it is approved."""
+    if follower.pk == followee.pk:
+        raise ValidationError("You cannot follow yourself.")
+    if _blocked_between(follower, followee):
+        raise ValidationError("You cannot follow this account.")
+    status = Follow.Status.PENDING if followee.is_private else Follow.Status.ACCEPTED
+    follow, _ = Follow.objects.get_or_create(follower=follower, followee=followee, defaults={"status": status})
+    return follow
+
+
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """Unfollow (or withdraw a request); return whether anything was removed."""
+    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    return bool(deleted)
+
+
+def like_create(*, user: User, photo: Photo) -> bool:
+    """Like a photo once; return whether a new like was recorded."""
+    with transaction.atomic():
+        _, created = Like.objects.get_or_create(user=user, photo=photo)
+        if created:
+            Photo.objects.filter(pk=photo.pk).update(like_count=F("like_count") + 1)
+    return created
+
+
+def like_delete(*, user: User, photo: Photo) -> bool:
+    """Remove a like; return whether there was one."""
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(user=user, photo=photo).delete()
+        if deleted:
+            Photo.objects.filter(pk=photo.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    return bool(deleted)
+
+
+def comment_create(*, author: User, photo: Photo, text: str) -> Comment:
+    """Add a comment to a photo the author may see."""
+    comment = Comment(author=author, photo=photo, text=text.strip())
+    comment.full_clean()
+    with transaction.atomic():
+        comment.save()
+        Photo.objects.filter(pk=photo.pk).update(comment_count=F("comment_count") + 1)
+    return comment
+
+
+def photo_view_record(*, user: User, photo: Photo) -> PhotoView | None:
+    """Record that ``user`` opened someone else's photo; repeated opens in a short window count once."""
+    if not user.is_authenticated or user.pk == photo.owner_id or user.history_paused:
+        return None
+    since = timezone.now() - VIEW_DEDUPE_WINDOW
+    if PhotoView.objects.filter(user=user, photo=photo, viewed_at__gte=since).exists():
+        return None
+    return PhotoView.objects.create(user=user, photo=photo)

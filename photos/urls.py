@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from photos import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", views.profile_edit, name="profile_edit"),
+    path("upload/", views.upload, name="upload"),
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("u/<str:username>/follow/", views.follow_toggle, name="follow_toggle"),
+    path("u/<str:username>/followers/", views.connections, {"side": "followers"}, name="followers"),
+    path("u/<str:username>/following/", views.connections, {"side": "following"}, name="following"),
+    path("p/<int:photo_id>/", views.photo_detail, name="photo_detail"),
+    path("p/<int:photo_id>/like/", views.like_toggle, name="like_toggle"),
+    path("p/<int:photo_id>/comments/", views.comment_create, name="comment_create"),
+    path("p/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+]

@@ -1,0 +1,164 @@
+"""HTML pages. Each view fetches what the visitor may see, calls one service or selector, renders."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from photos import selectors, services
+from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
+from photos.imaging import UploadRejected
+
+PAGE_SIZE = 24
+
+
+def _page(request: HttpRequest, items):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "photos/landing.html", {"page": _page(request, selectors.public_photos())})
+    return render(request, "photos/feed.html", {"page": _page(request, selectors.feed_for_user(request.user))})
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                email=form.cleaned_data.get("email", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}! Post your first photo.")
+            return redirect("upload")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                photo = services.photo_create(owner=request.user, **form.cleaned_data)
+            except UploadRejected as error:
+                form.add_error("image", error.message)
+                status = error.status
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Uploaded. The recognition worker is tagging your photo.")
+                return redirect(photo)
+    return render(request, "photos/upload.html", {"form": form}, status=status)
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    owner = selectors.user_get(viewer=request.user, username=username)
+    photos = selectors.user_photos(viewer=request.user, owner=owner)
+    context = {
+        "owner": owner,
+        "page": _page(request, photos),
+        "follow_status": selectors.follow_status(viewer=request.user, owner=owner),
+    }
+    return render(request, "photos/profile.html", context)
+
+
+def connections(request: HttpRequest, username: str, side: str) -> HttpResponse:
+    owner = selectors.user_get(viewer=request.user, username=username)
+    if not selectors.connections_visible(viewer=request.user, owner=owner):
+        return render(request, "photos/people.html", {"owner": owner, "side": side, "hidden": True}, status=403)
+    follows = selectors.followers_of(owner) if side == "followers" else selectors.following_of(owner)
+    page = _page(request, follows)
+    people = [follow.follower if side == "followers" else follow.followee for follow in page]
+    return render(request, "photos/people.html", {"owner": owner, "side": side, "page": page, "people": people})
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"display_name": user.display_name, "bio": user.bio, "is_private": user.is_private}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(user=user, **form.cleaned_data)
+        except UploadRejected as error:
+            form.add_error("avatar", error.message)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect(user)
+    return render(request, "photos/profile_edit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
+    owner = selectors.user_get(viewer=request.user, username=username)
+    if selectors.follow_status(viewer=request.user, owner=owner):
+        services.follow_delete(follower=request.user, followee=owner)
+    else:
+        try:
+            follow = services.follow_create(follower=request.user, followee=owner)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if follow.status == "pending":
+                messages.info(request, f"Follow request sent to {owner.username}.")
+    return redirect(owner)
+
+
+def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    services.photo_view_record(user=request.user, photo=photo)
+    context = {"photo": photo, "comments": selectors.photo_comments(photo), "comment_form": CommentForm()}
+    return render(request, "photos/photo_detail.html", context)
+
+
+@require_POST
+@login_required
+def like_toggle(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if photo.liked:
+        services.like_delete(user=request.user, photo=photo)
+    else:
+        services.like_create(user=request.user, photo=photo)
+    return redirect(photo)
+
+
+@require_POST
+@login_required
+def comment_create(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_create(author=request.user, photo=photo, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "A comment needs some text (up to 1000 characters).")
+    return redirect(photo)
+
+
+@require_POST
+@login_required
+def photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if photo.owner_id != request.user.pk:
+        return HttpResponse("Only the owner can delete this photo.", status=403)
+    services.photo_delete(photo=photo)
+    messages.success(request, "Photo deleted.")
+    return redirect(request.user)
