@@ -1,0 +1,86 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright): the main path a person takes."""
+
+import os
+import shutil
+
+import pytest
+from PIL import Image
+
+from tests.conftest import service_required
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        service_required("chromium", "install Debian's chromium package (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # live server happen in its own thread, and the test only reads after the browser acts.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_server, tmp_path):
+    from skimage import data
+
+    UserFactory(username="bob", display_name="Bob")
+    photo_path = tmp_path / "chelsea.jpg"
+    Image.fromarray(data.chelsea()).save(photo_path, "JPEG")
+    page = browser_page
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.get_by_label("Password confirmation").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign up").click()
+
+    page.wait_for_url("**/upload/")
+    page.get_by_label("Photo").set_input_files(str(photo_path))
+    page.get_by_label("Caption").fill("My cat #chelsea")
+    page.get_by_role("button", name="Upload").click()
+
+    page.wait_for_url("**/p/*/")
+    assert page.get_by_text("My cat #chelsea").is_visible()
+    image = page.locator("figure img")
+    image.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 451
+    assert page.locator(".chip.hashtag", has_text="chelsea").is_visible()
+    page.screenshot(path=str(tmp_path / "photo.png"))
+
+    page.get_by_role("link", name="Feed").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator(".grid .card img").count() == 1
+
+    page.goto(f"{live_server.url}/u/bob/")
+    page.get_by_role("button", name="Follow").click()
+    assert page.get_by_role("button", name="Unfollow").is_visible()
+    assert page.get_by_text("1 followers").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("navigation").get_by_role("link", name="Log in").is_visible()
+    assert page.get_by_text("Latest public photos").is_visible()
