@@ -7,20 +7,12 @@ survives but its pixels: the original bytes are never kept, and re-encoding drop
 
 import io
 import re
+import struct
 import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import (
-    GifImagePlugin,
-    Image,
-    ImageCms,
-    ImageFile,
-    ImageOps,
-    JpegImagePlugin,
-    PngImagePlugin,
-    WebPImagePlugin,
-)
+from PIL import GifImagePlugin, Image, ImageCms, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 ACCEPTED = "Upload a JPEG, PNG, WebP or GIF image."
 
@@ -53,8 +45,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 _ISO_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF"}
 _SNIFF_BYTES = 1024
 
-# Errors Pillow raises on truncated or malformed data, from header parsing to decoding.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
+# What Pillow raises on truncated or malformed data, from header parsing to decoding (the
+# last four are what `Image.open` itself treats as "not this format").
+_DECODE_ERRORS = (OSError, EOFError, ValueError, SyntaxError, IndexError, TypeError, struct.error)
 
 _JPEG_OPTIONS = {"quality": 88, "optimize": True, "progressive": True}
 _EXTENSION_RE = re.compile(r"[a-z0-9]{1,8}")
@@ -97,10 +90,8 @@ def process_upload(
     ``max_bytes`` and ``max_pixels``. Animated images keep their first frame.
     """
     if min(max_bytes, max_pixels, max_side, thumb_size) < 1:
-        raise ValueError(
-            f"Limits must be positive, got max_bytes={max_bytes}, max_pixels={max_pixels}, "
-            f"max_side={max_side}, thumb_size={thumb_size}"
-        )
+        limits = f"{max_bytes=}, {max_pixels=}, {max_side=}, {thumb_size=}"
+        raise ValueError(f"Limits must be positive, got {limits}")
     data = _read_capped(fileobj, max_bytes)
     opener = _opener_for(data)
     try:
