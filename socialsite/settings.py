@@ -139,7 +139,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Above the longest task, so an unacked task is redelivered only when its worker died.
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 else:
     CELERY_BROKER_URL = "filesystem://"

@@ -1,0 +1,40 @@
+"""The worker's ML chain as plain functions: decode -> crop -> predict -> map classes to tags.
+
+No ORM and no settings here: callers pass what they need. TensorFlow is imported lazily by
+``inference`` when the first classifier is built, in the worker process that uses it.
+"""
+
+from collections.abc import Sequence
+from os import PathLike
+from typing import BinaryIO
+
+import numpy as np
+
+from recognition import inference, taxonomy
+from recognition.efficientnet_lite import MODEL_VERSION
+from recognition.taxonomy import TagPrediction
+
+BATCH_SIZE = inference.DEFAULT_BATCH_SIZE
+
+
+def load_image(source: str | PathLike[str] | BinaryIO) -> np.ndarray:
+    """Return the network's input for one stored image: a (224, 224, 3) uint8 centre crop."""
+    return inference.center_crop_resize(inference.decode_image(source))
+
+
+def predict_tags(
+    images: Sequence[np.ndarray], *, cache_dir: str | PathLike[str], num_threads: int = 2
+) -> list[list[TagPrediction]]:
+    """Return the tags each image earns, running the CNN in batches."""
+    classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
+    rules = taxonomy.get_taxonomy()
+    tags: list[list[TagPrediction]] = []
+    for start in range(0, len(images), BATCH_SIZE):
+        probabilities = classifier.predict(np.stack(images[start : start + BATCH_SIZE]))
+        tags.extend(taxonomy.map_predictions(row, rules) for row in probabilities)
+    return tags
+
+
+def versions() -> dict[str, str]:
+    """Return the model and taxonomy versions stamped on every auto tag."""
+    return {"model_version": MODEL_VERSION, "taxonomy_version": str(taxonomy.get_taxonomy().version)}

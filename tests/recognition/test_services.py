@@ -1,0 +1,126 @@
+"""The tagging service and tasks with the real CNN on photos that ship with scikit-image."""
+
+import io
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image
+
+from photos import services as photo_services
+from photos.models import Photo, PhotoTag
+from recognition import services, tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def sample_upload(name: str) -> io.BytesIO:
+    from skimage import data
+
+    buffer = io.BytesIO()
+    Image.fromarray(getattr(data, name)()).save(buffer, "JPEG", quality=92)
+    buffer.seek(0)
+    return buffer
+
+
+def noise_upload(seed: int = 0) -> io.BytesIO:
+    pixels = np.random.default_rng(seed).integers(0, 256, size=(300, 300, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def auto_tags(photo: Photo) -> dict[str, PhotoTag]:
+    return {pt.tag.name: pt for pt in photo.photo_tags.filter(source="auto").select_related("tag")}
+
+
+@pytest.fixture
+def chelsea(user):
+    return photo_services.photo_create(owner=user, image=sample_upload("chelsea"), caption="Chelsea #mycat")
+
+
+def test_chelsea_is_tagged_cat_with_provenance(chelsea):
+    assert tasks.tag_photo(chelsea.pk) == 1
+    chelsea.refresh_from_db()
+    assert chelsea.status == Photo.Status.TAGGED and chelsea.tagged_at and chelsea.tagging_attempts == 1
+    tags = auto_tags(chelsea)
+    cat = tags["cat"]
+    assert cat.confidence > 0.7
+    assert {"animal", "pet"} <= set(cat.tag.categories)
+    class_names = [c["name"] for c in cat.classes]
+    assert {"tabby", "tiger cat", "Egyptian cat"} & set(class_names)
+    assert cat.classes == sorted(cat.classes, key=lambda c: -c["score"])
+    assert cat.rule and cat.model_version.startswith("efficientnet-lite0") and cat.taxonomy_version
+
+
+def test_coffee_is_tagged_coffee(user):
+    photo = photo_services.photo_create(owner=user, image=sample_upload("coffee"))
+    tasks.tag_photo(photo.pk)
+    tags = auto_tags(photo)
+    assert "coffee" in tags and tags["coffee"].confidence > 0.8
+    assert "drink" in tags["coffee"].tag.categories
+    assert tags["coffee"].classes[0]["name"] == "espresso"
+
+
+def test_random_noise_gets_no_confident_tag(user):
+    photo = photo_services.photo_create(owner=user, image=noise_upload())
+    tasks.tag_photo(photo.pk)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.TAGGED
+    assert auto_tags(photo) == {}
+
+
+def test_retagging_replaces_auto_tags_and_keeps_hashtags(chelsea):
+    tasks.tag_photo(chelsea.pk)
+    first = auto_tags(chelsea)
+    assert tasks.tag_photo(chelsea.pk) == 0  # already tagged: a redelivered task does nothing
+    assert services.photos_tag(photo_ids=[chelsea.pk], force=True) == 1
+    second = auto_tags(chelsea)
+    assert set(first) == set(second)
+    assert {pt.pk for pt in first.values()}.isdisjoint(pt.pk for pt in second.values())
+    assert chelsea.photo_tags.filter(source="auto").count() == len(second)
+    assert list(chelsea.photo_tags.filter(source="hashtag").values_list("tag__name", flat=True)) == ["mycat"]
+
+
+def test_missing_photo_ends_quietly():
+    assert tasks.tag_photo(987654) == 0
+
+
+def test_undecodable_stored_file_fails_with_a_reason(chelsea):
+    with open(chelsea.image.path, "wb") as damaged:
+        damaged.write(b"\xff\xd8\xff\xe0 this is no longer a jpeg")
+    tasks.tag_photo(chelsea.pk)
+    chelsea.refresh_from_db()
+    assert chelsea.status == Photo.Status.FAILED
+    assert "could not be decoded" in chelsea.status_reason
+
+
+def test_batch_tags_several_photos_at_once(user):
+    photos = [photo_services.photo_create(owner=user, image=sample_upload(n)) for n in ("chelsea", "coffee", "rocket")]
+    assert tasks.tag_photos([p.pk for p in photos]) == 3
+    assert set(Photo.objects.values_list("status", flat=True)) == {"tagged"}
+    assert "cat" in auto_tags(photos[0]) and "coffee" in auto_tags(photos[1])
+
+
+def test_stale_pending_photos_are_requeued_and_hopeless_ones_fail(user, settings):
+    fresh = photo_services.photo_create(owner=user, image=sample_upload("coffee"))
+    stale = photo_services.photo_create(owner=user, image=sample_upload("coffee"))
+    hopeless = photo_services.photo_create(owner=user, image=sample_upload("coffee"))
+    long_ago = timezone.now() - settings.RECOGNITION_STALE_AFTER * 2
+    Photo.objects.filter(pk__in=[stale.pk, hopeless.pk]).update(updated_at=long_ago)
+    Photo.objects.filter(pk=hopeless.pk).update(tagging_attempts=settings.RECOGNITION_MAX_ATTEMPTS)
+    assert services.stale_photos_requeue() == [[stale.pk]]
+    assert services.stale_photos_requeue() == []  # requeued photos are not requeued again at once
+    hopeless.refresh_from_db()
+    assert hopeless.status == Photo.Status.FAILED and "Gave up" in hopeless.status_reason
+    assert Photo.objects.get(pk=fresh.pk).status == Photo.Status.PENDING
+
+
+def test_retag_command_retags_by_id_with_progress(chelsea, capsys):
+    call_command("retag", "--ids", str(chelsea.pk))
+    out, err = capsys.readouterr()
+    assert "Re-tagged 1 of 1 photo(s)." in out
+    assert "retag" in err and "1/1" in err  # the progress bar
+    assert "cat" in auto_tags(chelsea)
