@@ -100,6 +100,10 @@ class Photo(models.Model):
     # Counters kept by the like/comment services, so lists never count rows per photo.
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
+    # Kept by photos.search_index: the keys this photo is found by (full-text indexed on
+    # PostgreSQL) and each key's weight, for ranking multi-word searches without a join per word.
+    search_document = models.TextField(blank=True, default="", editable=False)
+    search_weights = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,6 +162,24 @@ class PhotoTag(models.Model):
         return f"{self.tag.name} on photo {self.photo_id} ({self.source} {self.confidence:.2f})"
 
 
+class PhotoSearchTerm(models.Model):
+    """A normalised word or name a photo can be found by, and how well it matches (see photos.search_index)."""
+
+    pk = models.CompositePrimaryKey("photo_id", "term")
+    # The primary key (photo_id, term) already indexes photo_id.
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="search_terms", db_index=False)
+    term = models.CharField(max_length=64)
+    weight = models.FloatField()
+    # The photo's created_at, copied so that one index scan yields matches best first, newest first.
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "weight", "created_at", "photo"], name="photo_search_term_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.term} on photo {self.photo_id} ({self.weight:.2f})"
+
+
 class Like(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="likes")
@@ -195,3 +217,33 @@ class PhotoView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} viewed photo {self.photo_id}"
+
+
+class PhotoNeighbor(models.Model):
+    """A photo that people who interacted with ``photo`` also interacted with: Explore's item model.
+
+    Rebuilt wholesale by ``photos.item_model``; a pair is kept only when several different people
+    interacted with both photos, so a neighbour never tells what one person looked at.
+    """
+
+    pk = models.CompositePrimaryKey("photo_id", "neighbor_id")
+    # The primary key (photo_id, neighbor_id) already indexes photo_id, which Explore reads by.
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", db_index=False)
+    neighbor = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(help_text="Cosine similarity of the two photos' time-decayed audiences.")
+    people = models.PositiveIntegerField(help_text="How many people interacted with both photos.")
+
+    def __str__(self) -> str:
+        return f"photo {self.photo_id} ~ photo {self.neighbor_id} ({self.score:.3f})"
+
+
+class PopularPhoto(models.Model):
+    """A photo in a popularity pool: site-wide when ``tag`` is empty, else among photos with ``tag``."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    score = models.FloatField(help_text="Views, likes and comments, weighted and decayed with a one-week half-life.")
+    week_views = models.PositiveIntegerField(help_text="Views in the seven days before the item model was built.")
+
+    def __str__(self) -> str:
+        return f"photo {self.photo_id} popular in {self.tag_id or 'all'} ({self.score:.3g})"

@@ -7,15 +7,16 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from photos.imaging import generated_name, process_upload
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.search_index import photo_search_document_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
 
 
 def user_update(*, user: User, display_name: str | None = None, bio: str | None = None, avatar=None,
-                is_private: bool | None = None) -> User:
+                is_private: bool | None = None, history_paused: bool | None = None) -> User:
     """Update the editable profile fields that were given."""
-    fields = {"display_name": display_name, "bio": bio, "is_private": is_private}
+    fields = {"display_name": display_name, "bio": bio, "is_private": is_private, "history_paused": history_paused}
     for name, value in fields.items():
         if value is not None:
             setattr(user, name, value)
@@ -70,6 +71,7 @@ def _hashtags_sync(photo: Photo) -> None:
         if name not in existing:
             tag, _ = Tag.objects.get_or_create(name=name)
             PhotoTag.objects.create(photo=photo, tag=tag, source=PhotoTag.Source.HASHTAG, confidence=1.0)
+    photo_search_document_refresh(photo.pk)
 
 
 def _queue_tagging(photo_id: int) -> None:
@@ -188,10 +190,24 @@ def comment_create(*, author: User, photo: Photo, text: str) -> Comment:
 
 
 def photo_view_record(*, user: User, photo: Photo) -> PhotoView | None:
-    """Record that ``user`` opened someone else's photo; repeated opens in a short window count once."""
+    """Record that ``user`` opened someone else's photo; repeated opens in a short window count once.
+
+    The window is a cache key added only if absent (Redis SET NX EX), so the request path makes
+    one cache round trip and, for a new view, one INSERT: no read of the views table.
+    """
     if not user.is_authenticated or user.pk == photo.owner_id or user.history_paused:
         return None
-    since = timezone.now() - VIEW_DEDUPE_WINDOW
-    if PhotoView.objects.filter(user=user, photo=photo, viewed_at__gte=since).exists():
+    key = f"photo-view:{user.pk}:{photo.pk}"
+    if not cache.add(key, 1, timeout=int(VIEW_DEDUPE_WINDOW.total_seconds())):
         return None
     return PhotoView.objects.create(user=user, photo=photo)
+
+
+def view_history_clear(*, user: User) -> int:
+    """Forget every photo ``user`` viewed; return how many views were deleted.
+
+    Likes and comments are public acts the person can undo one by one, so they stay. The item
+    model keeps only sums over many people and forgets these views at its next rebuild.
+    """
+    deleted, _ = PhotoView.objects.filter(user=user).delete()
+    return deleted

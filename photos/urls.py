@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from photos import views
+from photos import explore_views, search_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,9 @@ urlpatterns = [
     path("p/<int:photo_id>/like/", views.like_toggle, name="like_toggle"),
     path("p/<int:photo_id>/comments/", views.comment_create, name="comment_create"),
     path("p/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("search/", search_views.search_results, name="search"),
+    path("tags/<str:name>/", search_views.tag_detail, name="tag_detail"),
+    path("explore/", explore_views.explore, name="explore"),
+    path("accounts/history/pause/", explore_views.history_pause, name="history_pause"),
+    path("accounts/history/clear/", explore_views.history_clear, name="history_clear"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from photos import selectors, services
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
+from photos.history import interests_for
 from photos.imaging import UploadRejected
 
 PAGE_SIZE = 24
@@ -71,6 +72,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "owner": owner,
         "page": _page(request, photos),
         "follow_status": selectors.follow_status(viewer=request.user, owner=owner),
+        # What someone's history says they like is for their eyes only.
+        "interests": interests_for(owner) if request.user == owner else None,
     }
     return render(request, "photos/profile.html", context)
 

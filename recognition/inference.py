@@ -40,9 +40,11 @@ def decode_image(source: ImageSource, size: int = INPUT_SIZE, *, crop_fraction: 
     """Open an image upright, in RGB, at no more than about the scale the classifier needs.
 
     JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that still leaves ``size``
-    pixels after the centre crop: a 12 MP photo then decodes about 10x faster.
+    pixels after the centre crop: a 12 MP photo then decodes several times faster.
     Animated GIF and WebP files give their first frame.
     """
+    if size < 1 or not 0.0 < crop_fraction <= 1.0:
+        raise ValueError(f"size must be positive and crop_fraction in (0, 1], got {size!r} and {crop_fraction!r}")
     if isinstance(source, str | os.PathLike):
         # Opened here so that a missing or unreadable file raises its own OSError.
         with open(source, "rb") as f:
@@ -66,7 +68,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         # Pillow clips 16-bit values to 255 on conversion, turning the image white.
         pixels = np.clip(np.asarray(img, dtype=np.int64), 0, 65535) >> 8
-        return Image.fromarray(pixels.astype(np.uint8), mode="L").convert("RGB")
+        return Image.fromarray(pixels.astype(np.uint8)).convert("RGB")
     if img.has_transparency_data:
         # Hidden colours under transparent pixels are arbitrary (often black);
         # show the network what a viewer sees on a light page instead.

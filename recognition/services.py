@@ -2,6 +2,9 @@
 
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -9,64 +12,100 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from photos.models import Photo, PhotoTag, Tag
+from photos.search_index import photo_search_document_refresh
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
 # Images that cannot be decoded are a permanent failure; anything else (database, storage,
 # broker) is transient and the task retries it.
 DECODE_ERRORS = (OSError, ValueError, SyntaxError)
+# Photos classified and written together: one CNN batch, one transaction.
+CHUNK_SIZE = 16
 
 
-def _classify(photos: Sequence[Photo]) -> tuple[list, dict[int, str]]:
-    """Return per-photo tag predictions and the photos that could not be decoded, with why."""
+def _load(photo: Photo) -> "np.ndarray | str":
+    """Return the network input for a stored photo, or why it cannot be had."""
+    from recognition import pipeline
+
+    try:
+        with photo.image.open("rb") as source:
+            return pipeline.load_image(source)
+    except FileNotFoundError:
+        return "The stored image file is missing."
+    except DECODE_ERRORS as error:
+        return f"The stored image could not be decoded ({type(error).__name__})."
+
+
+def _tag_chunk(chunk: Sequence[tuple[Photo, "np.ndarray | str"]]) -> int:
+    """Classify one chunk of loaded photos and write its tags (or failures); return how many were tagged."""
     # TensorFlow is imported here, in the worker, never on the web request path.
     from recognition import pipeline
 
-    images, decoded, failures = [], [], {}
-    for photo in photos:
-        try:
-            with photo.image.open("rb") as source:
-                images.append(pipeline.load_image(source))
-            decoded.append(photo)
-        except FileNotFoundError:
-            failures[photo.pk] = "The stored image file is missing."
-        except DECODE_ERRORS as error:
-            failures[photo.pk] = f"The stored image could not be decoded ({type(error).__name__})."
-    predictions = []
-    if images:
-        predictions = pipeline.predict_tags(
-            images, cache_dir=settings.RECOGNITION_CACHE_DIR, num_threads=settings.RECOGNITION_NUM_THREADS
-        )
-    return list(zip(decoded, predictions, strict=True)), failures
+    for photo, reason in ((p, image) for p, image in chunk if isinstance(image, str)):
+        logger.warning("Photo %s failed tagging: %s", photo.pk, reason)
+        photo_mark_failed(photo_id=photo.pk, reason=reason)
+    loaded = [(photo, image) for photo, image in chunk if not isinstance(image, str)]
+    if not loaded:
+        return 0
+    predictions = pipeline.predict_tags(
+        [image for _, image in loaded],
+        cache_dir=settings.RECOGNITION_CACHE_DIR,
+        num_threads=settings.RECOGNITION_NUM_THREADS,
+    )
+    results = [(photo, tags) for (photo, _), tags in zip(loaded, predictions, strict=True)]
+    photos_auto_tags_replace(results=results, **pipeline.versions())
+    return len(results)
 
 
-def photo_auto_tags_replace(*, photo: Photo, predictions: Iterable, model_version: str, taxonomy_version: str) -> None:
-    """Replace the photo's CNN tags (never hashtag or user tags) and mark it tagged."""
-    predictions = list(predictions)
+def _tags_for(predictions: Iterable) -> dict[str, Tag]:
+    """Return the Tag rows for the predicted tag names, creating missing ones and updating categories."""
+    wanted = {p.name: list(p.categories) for p in predictions}
+    tags = Tag.objects.in_bulk(list(wanted), field_name="name")
+    missing = [Tag(name=name, categories=categories) for name, categories in wanted.items() if name not in tags]
+    if missing:
+        # Two workers may create the same new tag at once: let the database keep one.
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        tags = Tag.objects.in_bulk(list(wanted), field_name="name")
+    stale = [tag for name, tag in tags.items() if tag.categories != wanted[name]]
+    for tag in stale:
+        tag.categories = wanted[tag.name]
+    Tag.objects.bulk_update(stale, ["categories"])
+    return tags
+
+
+def photos_auto_tags_replace(*, results: Sequence[tuple[Photo, Sequence]], model_version: str,
+                             taxonomy_version: str) -> None:
+    """Replace the CNN tags (never hashtag or user tags) of a batch of photos and mark them tagged.
+
+    One transaction and a fixed number of queries for the whole batch (plus the search index),
+    so the database stays off the worker's critical path.
+    """
+    photo_ids = [photo.pk for photo, _ in results]
     with transaction.atomic():
-        photo.photo_tags.filter(source=PhotoTag.Source.AUTO).delete()
-        rows = []
-        for prediction in predictions:
-            tag, created = Tag.objects.get_or_create(
-                name=prediction.name, defaults={"categories": list(prediction.categories)}
+        tags = _tags_for(prediction for _, predictions in results for prediction in predictions)
+        PhotoTag.objects.filter(photo_id__in=photo_ids, source=PhotoTag.Source.AUTO).delete()
+        PhotoTag.objects.bulk_create(
+            PhotoTag(
+                photo=photo,
+                tag=tags[prediction.name],
+                source=PhotoTag.Source.AUTO,
+                confidence=round(float(prediction.confidence), 4),
+                classes=[{"name": name, "score": round(float(score), 4)} for name, score in prediction.classes],
+                rule=prediction.rule,
+                model_version=model_version,
+                taxonomy_version=taxonomy_version,
             )
-            if not created and tag.categories != list(prediction.categories):
-                Tag.objects.filter(pk=tag.pk).update(categories=list(prediction.categories))
-            rows.append(
-                PhotoTag(
-                    photo=photo,
-                    tag=tag,
-                    source=PhotoTag.Source.AUTO,
-                    confidence=round(float(prediction.confidence), 4),
-                    classes=[{"name": name, "score": round(float(score), 4)} for name, score in prediction.classes],
-                    rule=prediction.rule,
-                    model_version=model_version,
-                    taxonomy_version=taxonomy_version,
-                )
-            )
-        PhotoTag.objects.bulk_create(rows)
-        Photo.objects.filter(pk=photo.pk).update(
-            status=Photo.Status.TAGGED, status_reason="", tagged_at=timezone.now(), updated_at=timezone.now()
+            for photo, predictions in results
+            for prediction in predictions
+        )
+        for photo_id in photo_ids:
+            photo_search_document_refresh(photo_id)
+        now = timezone.now()
+        Photo.objects.filter(pk__in=photo_ids).update(
+            status=Photo.Status.TAGGED, status_reason="", tagged_at=now, updated_at=now
         )
 
 
@@ -76,14 +115,12 @@ def photo_mark_failed(*, photo_id: int, reason: str) -> None:
 
 
 def photos_tag(*, photo_ids: Sequence[int], force: bool = False) -> int:
-    """Tag the given photos in one batch; return how many were tagged.
+    """Tag the given photos, in chunks of CHUNK_SIZE; return how many were tagged.
 
     Photos that are gone, or already tagged (unless ``force``), are skipped quietly, so a
     redelivered task does no harm. The attempt counter is bumped before the work starts, so
     a photo that keeps killing workers is eventually given up by the sweeper.
     """
-    from recognition import pipeline
-
     photos = Photo.objects.filter(pk__in=photo_ids)
     if not force:
         photos = photos.exclude(status=Photo.Status.TAGGED)
@@ -93,14 +130,15 @@ def photos_tag(*, photo_ids: Sequence[int], force: bool = False) -> int:
     Photo.objects.filter(pk__in=[p.pk for p in photos]).update(
         tagging_attempts=F("tagging_attempts") + 1, updated_at=timezone.now()
     )
-    classified, failures = _classify(photos)
-    for photo_id, reason in failures.items():
-        logger.warning("Photo %s failed tagging: %s", photo_id, reason)
-        photo_mark_failed(photo_id=photo_id, reason=reason)
-    versions = pipeline.versions()
-    for photo, predictions in classified:
-        photo_auto_tags_replace(photo=photo, predictions=predictions, **versions)
-    return len(classified)
+    tagged = 0
+    # Decoding is the bottleneck and Pillow releases the GIL while it reads and decodes:
+    # every decode is submitted at once, so threads decode the next chunk while the CNN
+    # and the database work on this one.
+    with ThreadPoolExecutor(max_workers=settings.RECOGNITION_DECODE_THREADS) as pool:
+        loaded = zip(photos, pool.map(_load, photos), strict=True)
+        while chunk := list(islice(loaded, CHUNK_SIZE)):
+            tagged += _tag_chunk(chunk)
+    return tagged
 
 
 def stale_photos_requeue(*, batch_size: int = 16) -> list[list[int]]:

@@ -164,11 +164,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recognition.tasks.requeue_stale_photos",
         "schedule": timedelta(minutes=5),
     },
+    "rebuild-item-model": {
+        "task": "photos.tasks.rebuild_item_model",
+        "schedule": timedelta(minutes=30),
+    },
 }
 
 # Recognition: the converted model is cached on disk, keyed by weight hash and code version.
 RECOGNITION_CACHE_DIR = Path(env.str("RECOGNITION_CACHE_DIR", default=str(VAR_DIR / "cache" / "recognition")))
 RECOGNITION_NUM_THREADS = env.int("RECOGNITION_NUM_THREADS", default=2)
+RECOGNITION_DECODE_THREADS = env.int("RECOGNITION_DECODE_THREADS", default=2)
 RECOGNITION_STALE_AFTER = timedelta(minutes=env.int("RECOGNITION_STALE_MINUTES", default=10))
 RECOGNITION_MAX_ATTEMPTS = 5
 

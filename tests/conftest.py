@@ -4,6 +4,7 @@ import io
 import os
 
 import pytest
+from django.core.cache import cache
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -16,6 +17,13 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings):
+    """Give each test an empty in-process cache: a view's dedupe key must not outlive its test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
     page.get_by_role("button", name="Sign up").click()
 
     page.wait_for_url("**/upload/")
-    page.get_by_label("Photo").set_input_files(str(photo_path))
+    page.get_by_label("Photo", exact=True).set_input_files(str(photo_path))
     page.get_by_label("Caption").fill("My cat #chelsea")
     page.get_by_role("button", name="Upload").click()
 

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from photos.apis import photos, users
+from photos.apis import photos, recommendations, search, users
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
     path("auth/token/", users.TokenApi.as_view(), name="api_token"),
     path("users/me/", users.MeApi.as_view(), name="api_me"),
+    path("users/me/history/", recommendations.HistoryApi.as_view(), name="api_history"),
     path("users/<str:username>/", users.UserDetailApi.as_view(), name="api_user"),
     path("users/<str:username>/follow/", users.FollowApi.as_view(), name="api_follow"),
     path("users/<str:username>/followers/", users.FollowersApi.as_view(), name="api_followers"),
@@ -16,4 +17,8 @@ urlpatterns = [
     path("photos/<int:photo_id>/like/", photos.LikeApi.as_view(), name="api_like"),
     path("photos/<int:photo_id>/comments/", photos.CommentsApi.as_view(), name="api_comments"),
     path("feed/", photos.FeedApi.as_view(), name="api_feed"),
+    path("search/", search.SearchApi.as_view(), name="api_search"),
+    path("tags/", search.TagListApi.as_view(), name="api_tags"),
+    path("tags/<str:name>/photos/", search.TagPhotosApi.as_view(), name="api_tag_photos"),
+    path("recommendations/", recommendations.RecommendationsApi.as_view(), name="api_recommendations"),
 ]

@@ -20,7 +20,7 @@
     listEl.replaceChildren();
     photo.tags.forEach((tag) => {
       const li = el("li", { class: "tag " + tag.source });
-      li.append(el("a", { class: "chip " + tag.source, href: "#" }, tag.name));
+      li.append(el("a", { class: "chip " + tag.source, href: "/tags/" + encodeURIComponent(tag.name) + "/" }, tag.name));
       if (tag.source === "auto") {
         li.append(el("meter", { min: "0", max: "1", value: String(tag.confidence) }, pct(tag.confidence)));
         li.append(el("span", { class: "confidence" }, " " + pct(tag.confidence)));

@@ -135,8 +135,9 @@ def test_feed_and_profile_pages_run_a_fixed_number_of_queries(client, user, page
     # session, user, page count, photos (owner, liked), their tags
     with django_assert_num_queries(5):
         assert client.get("/").status_code == 200
-    # session, user, profile with counts, visible photo count, follow status, page count, photos, tags
-    with django_assert_num_queries(8):
+    # session, user, profile with counts, visible photo count, follow status, page count, photos, tags,
+    # and on one's own profile the history behind "Your interests" (its tags too, once there is history)
+    with django_assert_num_queries(9):
         assert client.get(f"/u/{user.username}/").status_code == 200
 
 

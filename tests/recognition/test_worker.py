@@ -63,9 +63,24 @@ def start_worker(redis_broker, tmp_path):
         }
         log = open(tmp_path / f"worker{len(workers)}.log", "wb")  # noqa: SIM115 - closed with the process
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "socialsite", "worker", "--loglevel=INFO",
-             "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "socialsite",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         workers.append(worker)
         return worker
@@ -114,7 +129,9 @@ def test_worker_killed_mid_task_loses_no_photo(start_worker, tmp_path):
     photo_id = upload_chelsea()
     wait_for(
         lambda: Photo.objects.filter(pk=photo_id, tagging_attempts=1).exists(),
-        timeout=60, what="the task to start", logs=tmp_path,
+        timeout=60,
+        what="the task to start",
+        logs=tmp_path,
     )
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
@@ -124,7 +141,9 @@ def test_worker_killed_mid_task_loses_no_photo(start_worker, tmp_path):
     start_worker(cache_dir=tmp_path / "cold-cache", extra_env={"CELERY_VISIBILITY_TIMEOUT": "2"})
     photo = wait_for(
         lambda: Photo.objects.filter(pk=photo_id, status="tagged").first(),
-        timeout=150, what="redelivery and tagging", logs=tmp_path,
+        timeout=150,
+        what="redelivery and tagging",
+        logs=tmp_path,
     )
     assert photo.tagging_attempts == 2
     assert photo.photo_tags.filter(source="auto", tag__name="cat").count() == 1

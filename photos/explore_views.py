@@ -1,0 +1,40 @@
+"""HTML pages for Explore, and the buttons that pause, resume and clear a person's history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from photos import services
+from photos.recommendations import Cursor, recommendations_for
+
+
+def explore(request: HttpRequest) -> HttpResponse:
+    try:
+        after = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
+    except ValueError:
+        # A mangled cursor in a shared link: show the first page rather than an error.
+        after = None
+    page = recommendations_for(request.user, after=after)
+    return render(request, "photos/explore.html", {"page": page})
+
+
+@require_POST
+@login_required
+def history_pause(request: HttpRequest) -> HttpResponse:
+    paused = request.POST.get("paused") == "1"
+    services.user_update(user=request.user, history_paused=paused)
+    if paused:
+        messages.success(request, "History paused: the photos you open are no longer recorded.")
+    else:
+        messages.success(request, "History resumed: Explore learns from the photos you open again.")
+    return redirect(request.user)
+
+
+@require_POST
+@login_required
+def history_clear(request: HttpRequest) -> HttpResponse:
+    count = services.view_history_clear(user=request.user)
+    messages.success(request, f"History cleared: {count} viewed photo{'s' if count != 1 else ''} forgotten.")
+    return redirect(request.user)

@@ -1,0 +1,192 @@
+"""Build Explore's item model offline: photo neighbours and popularity pools, stored in tables.
+
+Run by the ``rebuild_item_model`` beat task. Reads the last year of views, likes and comments
+as arrays, lets ``photos.recommender`` do the arithmetic, and swaps the tables' contents in one
+transaction, so that Explore reads the old model until the new one is committed.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import connection, models, transaction
+from django.db.models import FloatField, Func, QuerySet
+from django.utils import timezone
+
+from photos import recommender
+from photos.models import Comment, Like, PhotoNeighbor, PhotoTag, PhotoView, PopularPhoto
+
+logger = logging.getLogger(__name__)
+
+# How much one interaction says about taste: commenting takes more than liking, liking more than looking.
+SIGNAL_WEIGHTS = {"view": 1.0, "like": 3.0, "comment": 4.0}
+WINDOW = timedelta(days=365)
+HALF_LIFE_DAYS = 60.0
+POPULARITY_HALF_LIFE_DAYS = 7.0
+WEEK_DAYS = 7.0
+MAX_PER_PERSON = 500
+NEIGHBOURS_PER_PHOTO = 20
+MIN_PEOPLE_IN_COMMON = 2
+SITE_POOL_SIZE = 1000
+TAG_POOL_SIZE = 50
+ROW = np.dtype([("user", np.int64), ("photo", np.int64), ("epoch", np.float64)])
+PAIR = np.dtype([("photo", np.int64), ("tag", np.int64)])
+SITE_WIDE = -1  # the tag of the site-wide pool in arrays; NULL in the table
+
+
+class EpochSeconds(Func):
+    """Seconds since 1970 of a datetime column as a float (read into numpy without datetime objects)."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Who interacted with which photo, how strongly, and how many days ago, as parallel arrays."""
+
+    users: np.ndarray
+    photos: np.ndarray
+    weights: np.ndarray
+    ages_days: np.ndarray
+    is_view: np.ndarray
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Popularity pools as parallel arrays; ``tag`` is SITE_WIDE for the site's own pool."""
+
+    photo: np.ndarray
+    tag: np.ndarray
+    score: np.ndarray
+    week_views: np.ndarray
+
+
+@dataclass(frozen=True)
+class ItemModelReport:
+    interactions: int
+    people: int
+    photos: int
+    neighbours: int
+    popular: int
+    seconds: float
+
+
+def _rows(queryset: QuerySet, user_field: str, time_field: str) -> np.ndarray:
+    rows = queryset.values_list(user_field, "photo_id", EpochSeconds(time_field))
+    return np.fromiter(rows.iterator(chunk_size=20_000), dtype=ROW)
+
+
+def interactions_load(*, now: datetime) -> Interactions:
+    """Return the views, likes and comments of the model window before ``now``."""
+    since = now - WINDOW
+    parts = {
+        "view": _rows(PhotoView.objects.filter(viewed_at__gte=since, viewed_at__lte=now), "user_id", "viewed_at"),
+        "like": _rows(Like.objects.filter(created_at__gte=since, created_at__lte=now), "user_id", "created_at"),
+        "comment": _rows(Comment.objects.filter(created_at__gte=since, created_at__lte=now), "author_id", "created_at"),
+    }
+    rows = np.concatenate(list(parts.values()))
+    return Interactions(
+        users=rows["user"],
+        photos=rows["photo"],
+        weights=np.concatenate([np.full(len(part), SIGNAL_WEIGHTS[kind]) for kind, part in parts.items()]),
+        ages_days=(now.timestamp() - rows["epoch"]) / 86400.0,
+        is_view=np.concatenate([np.full(len(part), kind == "view") for kind, part in parts.items()]),
+    )
+
+
+def neighbours_build(interactions: Interactions) -> recommender.Neighbours:
+    """Return each photo's nearest photos by who interacted with both, recent interactions weighing more."""
+    keep = recommender.most_recent_per_user(interactions.users, interactions.ages_days, MAX_PER_PERSON)
+    values = interactions.weights[keep] * recommender.decay(interactions.ages_days[keep], HALF_LIFE_DAYS)
+    matrix, photo_ids = recommender.interaction_matrix(interactions.users[keep], interactions.photos[keep], values)
+    return recommender.item_neighbours(matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON)
+
+
+def pools_build(interactions: Interactions) -> Pools:
+    """Return the site's most popular photos and each tag's, scored by recent weighted interactions."""
+    decayed = interactions.weights * recommender.decay(interactions.ages_days, POPULARITY_HALF_LIFE_DAYS)
+    photo_ids, scores = recommender.popularity(interactions.photos, decayed)
+    this_week = interactions.is_view & (interactions.ages_days <= WEEK_DAYS)
+    week_ids, week_views = recommender.popularity(interactions.photos[this_week], np.ones(int(this_week.sum())))
+    views = np.zeros(len(photo_ids), dtype=np.int64)
+    views[np.searchsorted(photo_ids, week_ids)] = week_views.astype(np.int64)
+
+    site = np.argsort(-scores, kind="stable")[:SITE_POOL_SIZE]
+    tagged = np.fromiter(PhotoTag.objects.values_list("photo_id", "tag_id").distinct().iterator(), dtype=PAIR)
+    tagged = tagged[np.isin(tagged["photo"], photo_ids)]
+    tagged_index = np.searchsorted(photo_ids, tagged["photo"])
+    best = recommender.top_k_per_group(tagged["tag"], scores[tagged_index], TAG_POOL_SIZE)
+    index = np.concatenate([site, tagged_index[best]])
+    return Pools(
+        photo=photo_ids[index],
+        tag=np.concatenate([np.full(len(site), SITE_WIDE), tagged["tag"][best]]),
+        score=scores[index],
+        week_views=views[index],
+    )
+
+
+def _replace(model: type[models.Model], columns: dict[str, list]) -> None:
+    """Replace all rows of ``model`` by ``columns`` (attribute name -> values)."""
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
+    if connection.vendor != "postgresql":
+        model.objects.all().delete()
+        model.objects.bulk_create((model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=2000)
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = ", ".join(connection.ops.quote_name(name) for name in names)
+    with connection.cursor() as cursor:
+        # Two rebuilds take turns (readers are never blocked), so neither deletes the other's new rows.
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        model.objects.all().delete()
+        # COPY streams a million rows in seconds where INSERTs take minutes.
+        with cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
+    """Rebuild the photo neighbours and popularity pools from the interactions before ``now``."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    interactions = interactions_load(now=now)
+    neighbours = neighbours_build(interactions)
+    pools = pools_build(interactions)
+    with transaction.atomic():
+        _replace(
+            PhotoNeighbor,
+            {
+                "photo_id": neighbours.photo.tolist(),
+                "neighbor_id": neighbours.neighbour.tolist(),
+                "score": neighbours.score.tolist(),
+                "people": neighbours.people.tolist(),
+            },
+        )
+        _replace(
+            PopularPhoto,
+            {
+                "photo_id": pools.photo.tolist(),
+                "tag_id": [None if tag == SITE_WIDE else tag for tag in pools.tag.tolist()],
+                "score": pools.score.tolist(),
+                "week_views": pools.week_views.tolist(),
+            },
+        )
+    report = ItemModelReport(
+        interactions=len(interactions.users),
+        people=len(np.unique(interactions.users)),
+        photos=len(np.unique(interactions.photos)),
+        neighbours=len(neighbours),
+        popular=len(pools.photo),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    logger.info("Item model rebuilt: %s", report)
+    return report

@@ -1,0 +1,364 @@
+"""Build a synthetic site fast: users, tagged photos, follows and views, in bulk, no CNN needed.
+
+    manage.py seed --users 10000 --photos 200000 --follows 100000 --views 500000 --seed 1
+
+Tags follow a Zipf-like distribution over the taxonomy's tags (a few very common, a long
+tail), each with plausible CNN classes and confidences, some photos add hashtags, and every
+photo is indexed for search. All photos share a handful of small JPEGs written once into
+MEDIA_ROOT. The same ``--seed`` gives the same site. Seeded accounts share the password
+``seed-password``.
+"""
+
+import io
+import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from PIL import Image
+from tqdm import tqdm
+
+from photos.models import Follow, Photo, PhotoSearchTerm, PhotoTag, PhotoView, Tag, User
+from photos.search_index import TagEvidence, index_photo
+
+PASSWORD = "seed-password"  # noqa: S105 - published on purpose: synthetic accounts only
+# Fixed, so that a seed gives the same timestamps whenever it runs.
+ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=365)
+VISIBILITY = [(Photo.Visibility.PUBLIC, 0.85), (Photo.Visibility.FOLLOWERS, 0.10), (Photo.Visibility.PRIVATE, 0.05)]
+PRIVATE_ACCOUNTS = 0.05
+TAGS_PER_PHOTO = [(1, 0.55), (2, 0.30), (3, 0.15)]
+ZIPF_EXPONENT = 1.05
+IMAGE_COLOURS = [(196, 120, 90), (90, 140, 200), (120, 170, 90), (220, 200, 120), (150, 110, 170), (80, 80, 80)]
+# What people photograph most, in rough order; the rest of the taxonomy forms the tail.
+HEAD_TAGS = [
+    "dog",
+    "cat",
+    "beach",
+    "flower",
+    "coffee",
+    "car",
+    "meal",
+    "mountain",
+    "bird",
+    "dessert",
+    "pizza",
+    "lake",
+    "bicycle",
+    "wine",
+    "church",
+    "bridge",
+    "shirt",
+    "horse",
+    "cocktail",
+    "burger",
+    "boat",
+    "castle",
+    "fruit",
+    "sofa",
+    "guitar",
+    "butterfly",
+    "laptop",
+    "bread",
+    "train",
+    "statue",
+]
+# Used when recognition/taxonomy.py cannot be loaded: (tag, categories, CNN classes).
+FALLBACK_TAGS = [
+    ("dog", ("animal", "pet"), ("golden retriever", "Labrador retriever", "pug", "beagle")),
+    ("cat", ("animal", "pet"), ("tabby", "tiger cat", "Egyptian cat", "Persian cat")),
+    ("beach", ("landscape", "nature"), ("seashore", "sandbar")),
+    ("flower", ("plant", "nature"), ("daisy", "yellow lady's slipper")),
+    ("coffee", ("drink", "food"), ("espresso", "cup")),
+    ("car", ("vehicle",), ("sports car", "convertible", "minivan")),
+    ("mountain", ("landscape", "nature"), ("alp", "volcano")),
+    ("bird", ("animal", "bird"), ("robin", "goldfinch", "magpie")),
+    ("pizza", ("food",), ("pizza",)),
+    ("bicycle", ("vehicle", "sport"), ("mountain bike", "tandem bicycle")),
+    ("boat", ("vehicle", "nautical"), ("canoe", "speedboat")),
+    ("castle", ("building", "architecture"), ("castle",)),
+]
+OPENERS = [
+    "Sunday",
+    "Morning",
+    "Evening",
+    "Lazy afternoon",
+    "Weekend",
+    "First",
+    "Another",
+    "Golden hour",
+    "Rainy day",
+    "Finally",
+    "Throwback",
+    "Today",
+]
+PLACES = [
+    "at the beach",
+    "in the park",
+    "at home",
+    "in the city",
+    "on the road",
+    "in the garden",
+    "by the lake",
+    "in the mountains",
+    "at the market",
+    "downtown",
+    "with friends",
+    "on holiday",
+]
+HASHTAGS = ["weekend", "travel", "nofilter", "love", "tbt", "photooftheday", "summer", "home", "friends", "instagood"]
+
+
+@dataclass(frozen=True)
+class TagSpec:
+    name: str
+    categories: tuple[str, ...]
+    classes: tuple[str, ...]
+    threshold: float = 0.3
+
+
+def taxonomy_tags() -> list[TagSpec]:
+    """Return the taxonomy's tags, head tags first; a built-in list when the taxonomy cannot load."""
+    try:
+        from recognition.taxonomy import get_taxonomy
+
+        taxonomy = get_taxonomy()
+        specs = [
+            TagSpec(rule.tag, rule.categories, tuple(taxonomy.class_names[i] for i in rule.classes), rule.threshold)
+            for rule in taxonomy.rules
+        ]
+    except (ImportError, OSError, ValueError):
+        specs = [TagSpec(name, categories, classes) for name, categories, classes in FALLBACK_TAGS]
+    rank = {name: i for i, name in enumerate(HEAD_TAGS)}
+    return sorted(specs, key=lambda spec: rank.get(spec.name, len(rank)))
+
+
+def zipf_weights(count: int, exponent: float = ZIPF_EXPONENT) -> list[float]:
+    """Return cumulative Zipf weights for ranks 1..count (for ``random.choices(cum_weights=...)``)."""
+    return list(accumulate(1 / (rank**exponent) for rank in range(1, count + 1)))
+
+
+def _pick(rng: random.Random, table: Sequence[tuple]) -> object:
+    values, weights = zip(*table, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+@contextmanager
+def _timestamps_as_given(*fields: tuple[type, str]) -> Iterator[None]:
+    """Let bulk_create keep the timestamps we generate instead of stamping ``now`` (auto_now_add)."""
+    saved = [(model._meta.get_field(name), model._meta.get_field(name).auto_now_add) for model, name in fields]
+    for field, _ in saved:
+        field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, value in saved:
+            field.auto_now_add = value
+
+
+def shared_images() -> list[tuple[str, str]]:
+    """Write the few JPEGs every seeded photo points at, once; return (image, thumbnail) names."""
+    names = []
+    for i, colour in enumerate(IMAGE_COLOURS):
+        pair = []
+        for kind, size in (("image", (640, 480)), ("thumb", (320, 320))):
+            name = f"seed/{kind}-{i}.jpg"
+            if not default_storage.exists(name):
+                buffer = io.BytesIO()
+                Image.new("RGB", size, colour).save(buffer, "JPEG", quality=80)
+                default_storage.save(name, ContentFile(buffer.getvalue()))
+            pair.append(name)
+        names.append(tuple(pair))
+    return names
+
+
+class Command(BaseCommand):
+    help = "Create a synthetic site in bulk: users, tagged and indexed photos, follows and photo views."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--users", type=int, default=100)
+        parser.add_argument("--photos", type=int, default=1000)
+        parser.add_argument("--follows", type=int, default=500)
+        parser.add_argument("--views", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=1, help="Same seed, same site.")
+        parser.add_argument("--batch-size", type=int, default=2000)
+
+    def handle(self, *args, **options) -> None:
+        users, photos = options["users"], options["photos"]
+        if users < 1 or min(photos, options["follows"], options["views"]) < 0:
+            raise CommandError("--users must be at least 1; --photos, --follows and --views cannot be negative.")
+        self.rng = random.Random(options["seed"])
+        self.batch = options["batch_size"]
+        self.quiet = options["verbosity"] == 0
+        self.prefix = f"seed{options['seed']}_"
+        if User.objects.filter(username__startswith=self.prefix).exists():
+            raise CommandError(f"Users named {self.prefix}* exist already: use another --seed or a fresh database.")
+        with _timestamps_as_given(
+            (Photo, "created_at"), (PhotoTag, "created_at"), (Follow, "created_at"), (PhotoView, "viewed_at")
+        ):
+            user_rows = self._users(users)
+            photo_rows = self._photos(user_rows, photos)
+            follows = self._follows(user_rows, options["follows"])
+            views = self._views(user_rows, photo_rows, options["views"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {len(user_rows)} users, {len(photo_rows)} photos, {follows} follows and {views} views "
+                f"(password '{PASSWORD}')."
+            )
+        )
+
+    def _progress(self, total: int, desc: str, unit: str) -> tqdm:
+        return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=self.quiet)
+
+    def _users(self, count: int) -> list[User]:
+        rng, password = self.rng, make_password(PASSWORD)  # one hash: hashing is slow by design
+        rows = [
+            User(
+                username=f"{self.prefix}{i}",
+                email=f"{self.prefix}{i}@example.com",
+                password=password,
+                is_private=rng.random() < PRIVATE_ACCOUNTS,
+                date_joined=ANCHOR - SPAN - timedelta(days=rng.uniform(0, 365)),
+            )
+            for i in range(count)
+        ]
+        with self._progress(count, "users", "user") as bar:
+            for start in range(0, count, self.batch):
+                User.objects.bulk_create(rows[start : start + self.batch])
+                bar.update(min(self.batch, count - start))
+        return rows
+
+    def _photos(self, users: list[User], count: int) -> list[tuple[int, datetime]]:
+        """Create the photos with tags and search index, oldest first; return (id, created_at) pairs."""
+        rng, specs = self.rng, taxonomy_tags()
+        tag_weights, owner_weights = zipf_weights(len(specs)), zipf_weights(len(users), 0.8)
+        owners = rng.sample(users, len(users))  # who posts most is random, how much follows Zipf
+        names = {spec.name for spec in specs} | set(HASHTAGS)
+        Tag.objects.bulk_create(
+            [Tag(name=spec.name, categories=list(spec.categories)) for spec in specs], ignore_conflicts=True
+        )
+        Tag.objects.bulk_create([Tag(name=name) for name in HASHTAGS], ignore_conflicts=True)
+        tags = Tag.objects.in_bulk(list(names), field_name="name")
+        images = shared_images()
+        # Sorted first, so ids grow with time as they do on a live site.
+        times = sorted(ANCHOR - timedelta(seconds=rng.uniform(0, SPAN.total_seconds())) for _ in range(count))
+        created = []
+        with self._progress(count, "photos", "photo") as bar:
+            for start in range(0, count, self.batch):
+                batch = []
+                for created_at in times[start : start + self.batch]:
+                    chosen = rng.choices(specs, cum_weights=tag_weights, k=3)[: _pick(rng, TAGS_PER_PHOTO)]
+                    chosen = list({spec.name: spec for spec in chosen}.values())
+                    batch.append(
+                        self._photo(
+                            rng.choices(owners, cum_weights=owner_weights)[0], created_at, chosen, rng.choice(images)
+                        )
+                    )
+                # Indexed before saving: the photo row carries its search document and weights.
+                terms = [row for photo, evidence in batch for row in index_photo(photo, evidence)]
+                with transaction.atomic():
+                    Photo.objects.bulk_create([photo for photo, _ in batch])
+                    photo_tags = [
+                        PhotoTag(
+                            photo=photo,
+                            tag=tags[e.name],
+                            source=e.source,
+                            confidence=e.confidence,
+                            classes=list(e.classes),
+                            created_at=photo.created_at,
+                            rule=f"tag:{e.name}" if e.source == PhotoTag.Source.AUTO else "",
+                        )
+                        for photo, evidence in batch
+                        for e in evidence
+                    ]
+                    PhotoTag.objects.bulk_create(photo_tags)
+                    PhotoSearchTerm.objects.bulk_create(terms, batch_size=self.batch * 5)
+                created.extend((photo.pk, photo.created_at) for photo, _ in batch)
+                bar.update(len(batch))
+        return created
+
+    def _photo(self, owner: User, created_at: datetime, chosen: list[TagSpec], image: tuple[str, str]):
+        """Return an unsaved photo and the tags it gets: CNN tags, maybe hashtags too."""
+        rng = self.rng
+        evidence = []
+        for spec in chosen:
+            confidence = round(rng.uniform(spec.threshold, 0.99) ** 0.7, 4)  # skewed towards sure
+            lead = rng.choice(spec.classes)
+            others = rng.sample([c for c in spec.classes if c != lead], min(len(spec.classes) - 1, rng.randint(0, 2)))
+            share = rng.uniform(0.5, 0.9)
+            classes = [{"name": lead, "score": round(confidence * share, 4)}]
+            classes += [{"name": c, "score": round(confidence * (1 - share) / len(others), 4)} for c in others]
+            evidence.append(TagEvidence(spec.name, spec.categories, PhotoTag.Source.AUTO, confidence, classes))
+        subject = chosen[0].name
+        caption = f"{rng.choice(OPENERS)} {rng.choice(['with the', 'and a', 'my'])} {subject} {rng.choice(PLACES)}"
+        if rng.random() < 0.3:
+            hashtags = rng.sample(HASHTAGS, rng.randint(1, 2))
+            if " " not in subject and rng.random() < 0.5:
+                hashtags.append(subject)
+            caption += " " + " ".join(f"#{name}" for name in hashtags)
+            evidence += [TagEvidence(name, (), PhotoTag.Source.HASHTAG, 1.0) for name in hashtags if name != subject]
+            if subject in hashtags:
+                evidence.append(TagEvidence(subject, chosen[0].categories, PhotoTag.Source.HASHTAG, 1.0))
+        photo = Photo(
+            owner=owner,
+            image=image[0],
+            thumbnail=image[1],
+            width=640,
+            height=480,
+            caption=caption,
+            visibility=_pick(rng, VISIBILITY),
+            status=Photo.Status.TAGGED,
+            tagged_at=created_at,
+            created_at=created_at,
+        )
+        return photo, evidence
+
+    def _follows(self, users: list[User], count: int) -> int:
+        """Follow popular accounts more (Zipf); a private account's followers are sometimes pending."""
+        rng, weights = self.rng, zipf_weights(len(users), 0.9)
+        count = min(count, len(users) * (len(users) - 1))
+        pairs: set[tuple[int, int]] = set()
+        while len(pairs) < count:
+            follower, followee = rng.choice(users), rng.choices(users, cum_weights=weights)[0]
+            if follower.pk != followee.pk:
+                pairs.add((follower.pk, followee.pk))
+        private = {user.pk for user in users if user.is_private}
+        rows = [
+            Follow(
+                follower_id=a,
+                followee_id=b,
+                status=Follow.Status.PENDING if b in private and rng.random() < 0.2 else Follow.Status.ACCEPTED,
+                created_at=ANCHOR - timedelta(seconds=rng.uniform(0, SPAN.total_seconds())),
+            )
+            for a, b in sorted(pairs)
+        ]
+        self._insert(Follow, rows, "follows", "follow")
+        return len(rows)
+
+    def _views(self, users: list[User], photos: list[tuple[int, datetime]], count: int) -> int:
+        """Record views of popular photos more often, each after the photo was posted."""
+        if not photos:
+            return 0
+        rng = self.rng
+        popularity = rng.sample(photos, len(photos))
+        weights = zipf_weights(len(popularity), 0.7)
+        rows = []
+        for _ in range(count):
+            photo_id, created_at = rng.choices(popularity, cum_weights=weights)[0]
+            viewed_at = created_at + (ANCHOR - created_at) * rng.random()
+            rows.append(PhotoView(user_id=rng.choice(users).pk, photo_id=photo_id, viewed_at=viewed_at))
+        self._insert(PhotoView, rows, "views", "view")
+        return len(rows)
+
+    def _insert(self, model: type, rows: list, desc: str, unit: str) -> None:
+        with self._progress(len(rows), desc, unit) as bar:
+            for start in range(0, len(rows), self.batch):
+                model.objects.bulk_create(rows[start : start + self.batch])
+                bar.update(min(self.batch, len(rows) - start))

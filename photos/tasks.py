@@ -1,0 +1,14 @@
+"""Celery entry points of the social domain: scheduled by beat, each calls one service."""
+
+from dataclasses import asdict
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from photos.item_model import item_model_rebuild
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def rebuild_item_model() -> dict:
+    """Rebuild Explore's photo neighbours and popularity pools from recent history (beat)."""
+    return asdict(item_model_rebuild())

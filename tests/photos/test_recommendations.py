@@ -1,0 +1,297 @@
+"""Explore: co-views, content, popularity, visibility, truthful reasons, history controls, query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from photos import services
+from photos.item_model import item_model_rebuild
+from photos.models import Block, Photo, PhotoView
+from photos.recommendations import POPULARITY_ONLY, Cursor, ranked_for, recommendations_for
+from tests.conftest import client_for
+from tests.factories import (
+    CommentFactory,
+    FollowFactory,
+    LikeFactory,
+    PhotoFactory,
+    PhotoTagFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def view(user, *photos, days_ago: float = 0) -> None:
+    """Record views as the site does, ``days_ago`` in the past."""
+    at = timezone.now() - timedelta(days=days_ago)
+    PhotoView.objects.bulk_create([PhotoView(user=user, photo=photo) for photo in photos])
+    PhotoView.objects.filter(user=user, photo__in=photos).update(viewed_at=at)
+
+
+def crowd(count: int, *photos) -> list:
+    """Return ``count`` new people who each viewed all of ``photos``."""
+    people = UserFactory.create_batch(count)
+    for person in people:
+        view(person, *photos, days_ago=1)
+    return people
+
+
+def ids(viewer, **kwargs) -> list[int]:
+    return [item.photo.pk for item in recommendations_for(viewer, **kwargs).items]
+
+
+def item_for(viewer, photo):
+    return next(item for item in recommendations_for(viewer, size=100).items if item.photo.pk == photo.pk)
+
+
+def test_co_view_recommends_what_others_viewed_together(user):
+    anchor, together, elsewhere = PhotoFactory(caption="Sunset at the pier"), PhotoFactory(), PhotoFactory()
+    crowd(3, anchor, together)
+    crowd(3, elsewhere)
+    view(user, anchor)
+    item_model_rebuild()
+    assert ids(user)[0] == together.pk
+    reason = item_for(user, together).reasons[0]
+    assert reason.kind == "co_view" and reason.photo_id == anchor.pk and reason.count == 3
+    assert reason.text == "People who viewed “Sunset at the pier” also viewed this"
+
+
+def test_one_shared_viewer_is_not_enough_to_make_neighbours(user):
+    anchor, together = PhotoFactory(), PhotoFactory()
+    crowd(1, anchor, together)
+    view(user, anchor)
+    item_model_rebuild()
+    assert all(reason.kind != "co_view" for item in recommendations_for(user).items for reason in item.reasons)
+
+
+def test_new_person_gets_popular_photos_with_reasons(user):
+    popular, quieter, unseen = PhotoFactory(), PhotoFactory(), PhotoFactory()
+    crowd(4, popular)
+    crowd(2, quieter)
+    item_model_rebuild()
+    items = recommendations_for(user).items
+    assert [item.photo.pk for item in items] == [popular.pk, quieter.pk]
+    assert items[0].reasons[0].text == "Popular this week" and items[0].reasons[0].count == 4
+    assert unseen.pk not in ids(user)
+
+
+def test_old_popularity_is_not_called_this_week(user):
+    photo = PhotoFactory()
+    for person in UserFactory.create_batch(2):
+        view(person, photo, days_ago=30)
+    item_model_rebuild()
+    assert [reason.text for reason in item_for(user, photo).reasons] == ["Popular on socialsite"]
+
+
+def test_content_reason_counts_the_tagged_photos_of_the_history(user):
+    beach = TagFactory(name="beach", categories=["landscape", "nature"])
+    seen = [PhotoTagFactory(tag=beach).photo for _ in range(3)]
+    view(user, *seen[:2])
+    LikeFactory(user=user, photo=seen[2])
+    candidate = PhotoTagFactory(tag=beach).photo
+    crowd(2, candidate)  # in the beach pool, not co-viewed with anything the person saw
+    item_model_rebuild()
+    reasons = item_for(user, candidate).reasons
+    assert reasons[0].kind == "tag" and reasons[0].tag == "beach" and reasons[0].count == 3
+    assert reasons[0].text == "Because you viewed or liked 3 photos tagged beach"
+
+
+def test_category_reason_when_only_the_category_matches(user):
+    dog, cat = TagFactory(name="dog", categories=["animal", "pet"]), TagFactory(name="cat", categories=["animal"])
+    seen = [PhotoTagFactory(tag=dog).photo for _ in range(2)]
+    view(user, *seen)
+    candidate = PhotoTagFactory(tag=cat).photo
+    crowd(2, candidate)
+    item_model_rebuild()
+    content = [reason for reason in item_for(user, candidate).reasons if reason.kind in {"tag", "category"}]
+    assert [(reason.text, reason.count) for reason in content] == [("Because you viewed 2 animal photos", 2)]
+
+
+@pytest.fixture
+def visibility_world(user):
+    """The person viewed an anchor; others co-viewed it with photos of every kind of visibility."""
+    owner, blocker = UserFactory(username="owner"), UserFactory(username="blocker")
+    FollowFactory(follower=user, followee=owner)
+    anchor = PhotoFactory()
+    photos = {visibility: PhotoFactory(owner=owner, visibility=visibility) for visibility in Photo.Visibility.values}
+    photos["stranger_followers"] = PhotoFactory(visibility=Photo.Visibility.FOLLOWERS)
+    photos["hidden"] = PhotoFactory(is_hidden=True)
+    photos["blocked"] = PhotoFactory(owner=blocker)
+    photos["own"] = PhotoFactory(owner=user)
+    photos["seen"] = PhotoFactory()
+    photos["liked"] = PhotoFactory()
+    photos["commented"] = PhotoFactory()
+    Block.objects.create(blocker=blocker, blocked=user)
+    crowd(3, anchor, *photos.values())
+    view(user, anchor, photos["seen"])
+    LikeFactory(user=user, photo=photos["liked"])
+    CommentFactory(author=user, photo=photos["commented"])
+    item_model_rebuild()
+    return photos
+
+
+def shown(viewer, photos) -> set[str]:
+    recommended = {pk for pk, _, _ in ranked_for(viewer)}
+    return {name for name, photo in photos.items() if photo.pk in recommended}
+
+
+def test_only_photos_the_person_may_see_and_has_not_seen_appear(user, visibility_world):
+    assert shown(user, visibility_world) == {"public", "followers"}
+
+
+def test_visibility_differs_between_follower_stranger_and_visitor(visibility_world):
+    owner = visibility_world["public"].owner
+    follower, stranger = UserFactory(), UserFactory()
+    FollowFactory(follower=follower, followee=owner)
+    public_elsewhere = {"seen", "liked", "commented", "own", "blocked"}  # only the first person saw or is blocked
+    assert shown(follower, visibility_world) == {"public", "followers"} | public_elsewhere
+    assert shown(stranger, visibility_world) == {"public"} | public_elsewhere
+    assert shown(AnonymousUser(), visibility_world) == {"public"} | public_elsewhere
+    assert not shown(owner, visibility_world) & {"public", "followers", "private"}  # never one's own photos
+    owner.is_private = True
+    owner.save()
+    assert shown(stranger, visibility_world) == public_elsewhere
+
+
+def test_an_anchor_made_private_is_neither_used_nor_named(user):
+    anchor, together = PhotoFactory(caption="Secret garden"), PhotoFactory()
+    crowd(3, anchor, together)
+    view(user, anchor)
+    item_model_rebuild()
+    anchor.visibility = Photo.Visibility.PRIVATE
+    anchor.save()
+    reasons = item_for(user, together).reasons
+    assert all(reason.kind != "co_view" and "Secret" not in reason.text for reason in reasons)
+
+
+def test_no_owner_fills_the_grid(user):
+    anchor, prolific = PhotoFactory(), UserFactory()
+    crowd(3, anchor, *[PhotoFactory(owner=prolific) for _ in range(4)])
+    view(user, anchor)
+    item_model_rebuild()
+    owners = [item.photo.owner_id for item in recommendations_for(user).items]
+    assert owners.count(prolific.pk) == 2
+
+
+def test_blend_beats_popularity_for_a_planted_taste(user):
+    anchor, niche = PhotoFactory(), PhotoFactory()
+    crowd(3, anchor, niche)
+    crowd(6, PhotoFactory())  # more popular, unrelated
+    view(user, anchor)
+    item_model_rebuild()
+    assert ids(user)[0] == niche.pk
+    assert ids(user, weights=POPULARITY_ONLY)[0] != niche.pk
+
+
+def test_pages_follow_the_cursor_without_repeats(user):
+    for _ in range(7):
+        crowd(2, PhotoFactory())
+    item_model_rebuild()
+    first = recommendations_for(user, size=4)
+    second = recommendations_for(user, size=4, after=first.next_cursor)
+    assert len(first.items) == 4 and len(second.items) == 3 and second.next_cursor is None
+    assert not {i.photo.pk for i in first.items} & {i.photo.pk for i in second.items}
+    assert Cursor.decode(first.next_cursor.encode()) == first.next_cursor
+
+
+@pytest.fixture
+def rich_history(user):
+    """A person with views, a like and a comment, and enough co-viewed, tagged photos to fill pages."""
+    tag = TagFactory(name="beach", categories=["landscape"])
+    anchors = [PhotoTagFactory(tag=tag).photo for _ in range(3)]
+    others = [PhotoTagFactory(tag=tag).photo for _ in range(25)]
+    crowd(2, *anchors, *others)
+    view(user, anchors[0])
+    LikeFactory(user=user, photo=anchors[1])
+    CommentFactory(author=user, photo=anchors[2])
+    item_model_rebuild()
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_recommendations_run_a_fixed_number_of_queries(user, rich_history, size, django_assert_num_queries):
+    # history, its tags, neighbours, pools, visible candidates, their tags, page photos, their tags
+    with django_assert_num_queries(8):
+        assert len(recommendations_for(user, size=size).items) == size
+    # visitors: pools, visible candidates, page photos, their tags
+    with django_assert_num_queries(4):
+        assert len(recommendations_for(AnonymousUser(), size=size).items) == size
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_api_returns_photos_scores_and_reasons_in_fixed_queries(user, rich_history, size, django_assert_num_queries):
+    api = client_for(user)
+    with django_assert_num_queries(8):
+        response = api.get(f"/api/v1/recommendations/?page_size={size}")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"results", "next"} and len(body["results"]) == size
+    first = body["results"][0]
+    assert set(first) == {"photo", "score", "reasons"} and first["photo"]["tags"][0]["name"] == "beach"
+    assert first["reasons"] and {"kind", "text", "photo_id", "tag", "count"} == set(first["reasons"][0])
+    assert body["next"] and api.get(body["next"]).status_code == 200
+
+
+def test_api_rejects_a_made_up_cursor_and_serves_visitors_popular_photos(api, rich_history):
+    assert api.get("/api/v1/recommendations/?cursor=nonsense").status_code == 400
+    results = api.get("/api/v1/recommendations/").json()["results"]
+    assert results and all(reason["kind"] == "popular" for result in results for reason in result["reasons"])
+
+
+def test_explore_page_shows_the_grid_with_reasons(client, user, rich_history):
+    client.force_login(user)
+    html = client.get("/explore/").content.decode()
+    assert "People who viewed" in html and "Because you" in html and 'class="reason"' in html
+    assert client.get("/explore/", {"cursor": "garbage"}).status_code == 200  # a mangled link shows page one
+    client.logout()
+    assert "Popular this week" in client.get("/explore/").content.decode()
+
+
+def test_view_recording_is_one_insert_and_repeats_touch_no_table(user, django_assert_num_queries):
+    photo = PhotoFactory()
+    with django_assert_num_queries(1):
+        assert services.photo_view_record(user=user, photo=photo) is not None
+    with django_assert_num_queries(0):
+        assert services.photo_view_record(user=user, photo=photo) is None
+
+
+def test_pausing_resuming_and_clearing_history_in_the_browser(client, user):
+    photo, other = PhotoFactory(), PhotoFactory()
+    client.force_login(user)
+    assert client.post("/accounts/history/pause/", {"paused": "1"}).status_code == 302
+    client.get(f"/p/{photo.pk}/")
+    assert not PhotoView.objects.filter(user=user).exists()
+    client.post("/accounts/history/pause/", {"paused": "0"})
+    client.get(f"/p/{other.pk}/")
+    assert PhotoView.objects.filter(user=user).count() == 1
+    response = client.post("/accounts/history/clear/", follow=True)
+    assert "1 viewed photo forgotten" in response.content.decode()
+    assert not PhotoView.objects.filter(user=user).exists()
+
+
+def test_history_api_shows_interests_and_pauses_and_clears(user):
+    api, beach = client_for(user), TagFactory(name="beach", categories=["landscape"])
+    view(user, *[PhotoTagFactory(tag=beach).photo for _ in range(2)], PhotoFactory())
+    body = api.get("/api/v1/users/me/history/").json()
+    assert body["paused"] is False and body["photos"] == 3
+    assert body["tags"][0]["name"] == "beach" and body["tags"][0]["photos"] == 2
+    assert body["categories"][0]["name"] == "landscape"
+    assert api.patch("/api/v1/users/me/history/", {"paused": True}, format="json").json()["paused"] is True
+    user.refresh_from_db()
+    assert user.history_paused
+    assert api.delete("/api/v1/users/me/history/").status_code == 204
+    assert api.get("/api/v1/users/me/history/").json()["photos"] == 0
+    assert client_for(UserFactory()).get("/api/v1/users/me/history/").json()["photos"] == 0
+
+
+def test_interests_chart_is_on_the_owners_profile_only(client, user):
+    beach = TagFactory(name="beach", categories=["landscape"])
+    view(user, PhotoTagFactory(tag=beach).photo)
+    client.force_login(user)
+    html = client.get(f"/u/{user.username}/").content.decode()
+    assert "Your interests" in html and "<svg" in html and "beach" in html
+    assert "Pause history" in html and "Clear history" in html
+    client.force_login(UserFactory())
+    assert "Your interests" not in client.get(f"/u/{user.username}/").content.decode()
