@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import PhotoFactory, UserFactory
 
+pytest_plugins = ["tests.workers"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

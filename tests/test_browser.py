@@ -84,3 +84,35 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("navigation").get_by_role("link", name="Log in").is_visible()
     assert page.get_by_text("Latest public photos").is_visible()
+
+
+@pytest.mark.worker
+def test_photo_page_shows_tags_when_the_worker_finishes_without_a_reload(browser_page, live_server, start_worker,
+                                                                          settings, tmp_path):
+    from skimage import data
+
+    start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
+    UserFactory(username="carol", password="correct horse battery staple")
+    photo_path = tmp_path / "coffee.jpg"
+    Image.fromarray(data.coffee()).save(photo_path, "JPEG")
+    page = browser_page
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/upload/")
+    page.get_by_label("Photo", exact=True).set_input_files(str(photo_path))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url("**/p/*/")
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    # The page polls the API and fills the tags in place once the worker has tagged the photo.
+    page.locator("#tag-status.status-tagged").wait_for(timeout=90_000)
+    assert navigations == []
+    coffee = page.locator("#tag-list li.auto", has_text="coffee")
+    assert coffee.is_visible()
+    coffee.get_by_text("Why?").click()
+    assert coffee.get_by_text("espresso").is_visible()
+    page.screenshot(path=str(tmp_path / "tagged.png"))

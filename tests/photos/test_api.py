@@ -163,7 +163,8 @@ def test_comments_list_and_create(photo, user, api):
 
 
 def test_follow_flow_and_lists(user):
-    bob, carol = UserFactory(username="bob"), UserFactory(username="carol", is_private=True)
+    bob = UserFactory(username="bob")
+    UserFactory(username="carol", is_private=True)
     client = client_for(user)
     assert client.post("/api/v1/users/bob/follow/").status_code == 201
     assert client.post("/api/v1/users/carol/follow/").status_code == 202
