@@ -162,7 +162,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-pending-photos": {
         "task": "recognition.tasks.requeue_stale_photos",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=env.int("RECOGNITION_SWEEP_SECONDS", default=300)),
     },
     "rebuild-item-model": {
         "task": "photos.tasks.rebuild_item_model",
@@ -174,7 +174,8 @@ CELERY_BEAT_SCHEDULE = {
 RECOGNITION_CACHE_DIR = Path(env.str("RECOGNITION_CACHE_DIR", default=str(VAR_DIR / "cache" / "recognition")))
 RECOGNITION_NUM_THREADS = env.int("RECOGNITION_NUM_THREADS", default=2)
 RECOGNITION_DECODE_THREADS = env.int("RECOGNITION_DECODE_THREADS", default=2)
-RECOGNITION_STALE_AFTER = timedelta(minutes=env.int("RECOGNITION_STALE_MINUTES", default=10))
+# A photo still pending this long after it was queued or last tried is queued again.
+RECOGNITION_STALE_AFTER = timedelta(seconds=env.int("RECOGNITION_STALE_SECONDS", default=600))
 RECOGNITION_MAX_ATTEMPTS = 5
 
 REST_FRAMEWORK = {

@@ -47,12 +47,14 @@ def start_worker(redis_broker, tmp_path):
     """Start real `celery worker` processes sharing the test database and media; kill them after."""
     workers: list[subprocess.Popen] = []
 
-    def start(*, cache_dir: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    def start(
+        *, cache_dir: Path, extra_env: dict | None = None, broker_url: str | None = None, beat: bool = False
+    ) -> subprocess.Popen:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "socialsite.test_settings",
             "DATABASE_URL": _database_url(),
-            "REDIS_URL": redis_broker,
+            "REDIS_URL": broker_url or redis_broker,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "RECOGNITION_CACHE_DIR": str(cache_dir),
             **(extra_env or {}),
@@ -71,6 +73,7 @@ def start_worker(redis_broker, tmp_path):
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *(["--beat", f"--schedule={tmp_path / 'beat-schedule'}"] if beat else []),
             ],
             cwd=ROOT,
             env=env,
