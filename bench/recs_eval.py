@@ -108,6 +108,7 @@ def build_population(rng: random.Random, people: int, photos: int, held_out: int
             chosen.setdefault(photo_id, source)
         times = sorted(now - timedelta(days=rng.uniform(0, DAYS)) for _ in range(count))
         ordered = list(chosen.items())
+        rng.shuffle(ordered)  # the order of draws favours appealing photos first; real timing does not
         held[user.pk] = {photo_id for photo_id, _ in ordered[-held_out:]}
         for (photo_id, source), at in zip(ordered[:-held_out], times[:-held_out], strict=True):
             views.append(PhotoView(user=user, photo_id=photo_id, viewed_at=at))

@@ -151,6 +151,8 @@ class PhotoTag(models.Model):
     rule = models.CharField(max_length=120, blank=True)
     model_version = models.CharField(max_length=64, blank=True)
     taxonomy_version = models.CharField(max_length=32, blank=True)
+    # Grad-CAM picture of where the network found the tag's classes, made on request.
+    explanation = models.ImageField(upload_to="explain/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -92,12 +92,12 @@ class RecommendationPage:
 class _Candidate:
     photo_id: int
     owner_id: int
-    co_view: float = 0.0
-    anchor: tuple[float, int, int] | None = None  # (contribution, anchor photo id, people in common)
-    content: float = 0.0
-    term: tuple[float, str, int | str] | None = None  # (contribution, "tag" or "category", tag id or name)
     popularity: float = 0.0
     week_views: int = 0
+    content: float = 0.0
+    term: tuple[float, str, int | str] | None = None  # (contribution, "tag" or "category", tag id or name)
+    co_view: float = 0.0
+    anchor: tuple[float, int, int] | None = None  # (contribution, anchor photo id, people in common)
     score: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
 
@@ -124,12 +124,15 @@ def _candidates(viewer: Viewer, profile: TasteProfile, weights: Weights) -> tupl
             )
         )
     pool_tags = profile.top_tag_ids(POOL_TAGS) if weights.content else []
-    pools = list(
-        PopularPhoto.objects.filter(Q(tag__isnull=True) | Q(tag_id__in=pool_tags)).values_list(
-            "photo_id", "score", "week_views"
-        )
+    pools = PopularPhoto.objects.filter(Q(tag__isnull=True) | Q(tag_id__in=pool_tags)).values_list(
+        "photo_id", "tag_id", "score", "week_views"
     )
-    ids = {row[1] for row in neighbours} | {row[0] for row in pools} | set(history)
+    popularity: dict[int, tuple[float, int]] = {}
+    pool_totals: dict[int | None, float] = {}
+    for photo_id, tag_id, score, week_views in pools:
+        popularity[photo_id] = (score, week_views)
+        pool_totals[tag_id] = pool_totals.get(tag_id, 0.0) + score
+    ids = {row[1] for row in neighbours} | set(popularity) | set(history)
     rows = (
         photos_visible_to(viewer)
         .filter(pk__in=ids)
@@ -141,14 +144,10 @@ def _candidates(viewer: Viewer, profile: TasteProfile, weights: Weights) -> tupl
         if pk in history:
             anchors[pk] = (username, excerpt)
         elif not any(seen) and owner_id != viewer.pk:
-            candidates[pk] = _Candidate(pk, owner_id)
+            candidates[pk] = _Candidate(pk, owner_id, *popularity.get(pk, (0.0, 0)))
     _score_co_view(candidates, neighbours, history, anchors)
     if profile.tags and weights.content:
-        _score_content(candidates, profile)
-    for photo_id, score, week_views in pools:
-        if photo_id in candidates:
-            candidate = candidates[photo_id]
-            candidate.popularity, candidate.week_views = max(candidate.popularity, score), week_views
+        _score_content(candidates, profile, pool_totals)
     return candidates, anchors
 
 
@@ -164,7 +163,13 @@ def _score_co_view(candidates: dict, neighbours: list, history: dict[int, Seen],
             candidate.anchor = (contribution, anchor, people)
 
 
-def _score_content(candidates: dict[int, _Candidate], profile: TasteProfile) -> None:
+def _score_content(candidates: dict[int, _Candidate], profile: TasteProfile, pool_totals: dict) -> None:
+    """Score how likely the person picks each candidate for its content.
+
+    That is how much of their history has the candidate's tag (or category), times how much of
+    the attention that tag gets goes to this photo: its popularity over the tag pool's. A match
+    alone cannot rank: hundreds of photos share a tag, and the well-liked ones are picked more.
+    """
     rows = PhotoTag.objects.filter(photo_id__in=list(candidates)).values_list(
         "photo_id", "tag_id", "tag__categories", "confidence"
     )
@@ -174,19 +179,33 @@ def _score_content(candidates: dict[int, _Candidate], profile: TasteProfile) -> 
         photo_tags = tags.setdefault(photo_id, {})
         photo_tags[tag_id] = max(photo_tags.get(tag_id, 0.0), confidence)
         categories.setdefault(photo_id, set()).update(tag_categories or [])
+    site_total = pool_totals.get(None) or 1.0
     for photo_id, photo_tags in tags.items():
         candidate = candidates[photo_id]
         terms = [
-            (confidence * profile.tags[tag_id].weight / profile.total, "tag", tag_id)
+            (
+                profile.tags[tag_id].weight
+                / profile.total
+                * confidence
+                * candidate.popularity
+                # A tag whose pool was not read (not among the favourites) is shared as if site-wide.
+                / (pool_totals.get(tag_id) or site_total),
+                "tag",
+                tag_id,
+            )
             for tag_id, confidence in photo_tags.items()
             if tag_id in profile.tags
         ]
         terms += [
-            (CATEGORY_FACTOR * profile.categories[name].weight / profile.total, "category", name)
+            (
+                CATEGORY_FACTOR * profile.categories[name].weight / profile.total * candidate.popularity / site_total,
+                "category",
+                name,
+            )
             for name in categories[photo_id]
             if name in profile.categories
         ]
-        if terms:
+        if terms and max(term[0] for term in terms) > 0:
             candidate.content = sum(term[0] for term in terms)
             candidate.term = max(terms, key=lambda term: term[0])
 

@@ -18,22 +18,36 @@ Quoted phrases must appear in that order in the caption, or be a whole tag or cl
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Count, F, FilteredRelation, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat
 
-from photos.models import Photo, PhotoTag
+from photos.models import Photo, Tag
 from photos.search_index import TAG_WEIGHT
 from photos.search_text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
 from photos.selectors import Viewer, photo_list, photos_visible_to
 
 POPULAR_TAGS_LIMIT = 20
+POPULAR_WINDOW = 10_000  # photo ids
 
 
 class _WebSearch(Func):
@@ -94,7 +108,8 @@ def _ranked(photos: QuerySet[Photo], query: ParsedQuery, *, min_weight: float = 
         )
     for phrase in query.phrases:
         photos = photos.filter(Q(_padded_document__contains=f" {phrase} ") | Q(search_weights__has_key=phrase))
-    return photos.order_by("-score", "-_created_at", "-_photo_id")
+    # The index columns are for the database; leaving them out keeps the rows that get sorted narrow.
+    return photos.defer("search_document", "search_weights").order_by("-score", "-_created_at", "-_photo_id")
 
 
 def photo_search(viewer: Viewer, query: str | ParsedQuery) -> QuerySet[Photo]:
@@ -127,20 +142,21 @@ def tag_photos(viewer: Viewer, name: str) -> QuerySet[Photo]:
 
 
 def popular_tags(viewer: Viewer, prefix: str = "", *, limit: int = POPULAR_TAGS_LIMIT) -> list[dict]:
-    """Return the tags on most photos ``viewer`` may see, with those counts, optionally by name prefix.
+    """Return the tags most used lately on photos ``viewer`` may see, with counts, optionally by name prefix.
 
-    Only visible photos are counted, so a tag that only private photos carry is not listed.
+    Counts cover the photos ``viewer`` may see among the POPULAR_WINDOW newest photos of the site:
+    what is popular now, at a cost that does not grow with the site. Only visible photos are
+    counted, so a tag that only photos hidden from the viewer carry is not listed at all.
     """
-    visible = PhotoTag.objects.filter(photo__in=photos_visible_to(viewer).values("pk"))
+    # A literal id bound (not a subquery) lets the database see how few photos the window holds.
+    newest = Photo.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    recent = photos_visible_to(viewer).filter(pk__gt=newest - POPULAR_WINDOW).values("pk")
+    tags = Tag.objects.filter(photo_tags__photo__in=recent)
     prefix = prefix.strip().lstrip("#").casefold()[:MAX_KEY_LENGTH]
     if prefix:
-        visible = visible.filter(tag__name__startswith=prefix)
-    rows = (
-        visible.values("tag_id", "tag__name", "tag__categories")
-        .annotate(photo_count=Count("photo_id", distinct=True))
-        .order_by("-photo_count", "tag__name")[:limit]
-    )
-    return [{"name": r["tag__name"], "categories": r["tag__categories"], "photo_count": r["photo_count"]} for r in rows]
+        tags = tags.filter(name__startswith=prefix)
+    tags = tags.annotate(photo_count=Count("photo_tags__photo", distinct=True)).order_by("-photo_count", "name")
+    return [{"name": t.name, "categories": t.categories, "photo_count": t.photo_count} for t in tags[:limit]]
 
 
 # Pages: keyset pagination on (score, created_at, id), so page 50 costs what page 1 does
@@ -165,9 +181,15 @@ class Position:
         """Return the position in ``cursor``; raise ValidationError when it is not one of ours."""
         try:
             score, created_at, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            return cls(float(score), datetime.fromisoformat(created_at), int(photo_id))
+            position = cls(float(score), datetime.fromisoformat(created_at), int(photo_id))
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+            position = None
+        # Whatever decodes must also be a value the database accepts, or a forged cursor is a 500.
+        if position is None or not (
+            math.isfinite(position.score) and position.created_at.tzinfo and 0 <= position.photo_id < 2**63
+        ):
             raise ValidationError({"cursor": ["This cursor is not valid; start again from the first page."]})
+        return position
 
 
 @dataclass
@@ -176,7 +198,6 @@ class SearchPage:
 
     photos: list[Photo]
     next_cursor: str | None = None
-    query: ParsedQuery = field(default_factory=ParsedQuery)
 
 
 def search_page(photos: QuerySet[Photo], query: ParsedQuery, *, cursor: str | None, size: int) -> SearchPage:
@@ -193,7 +214,7 @@ def search_page(photos: QuerySet[Photo], query: ParsedQuery, *, cursor: str | No
             | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
         )
     rows = list(photos[: size + 1])
-    page = SearchPage(rows[:size], query=query)
+    page = SearchPage(rows[:size])
     for photo in page.photos:
         photo.matched_tags, photo.caption_match = match_reasons(photo, query)
     if len(rows) > size:
@@ -202,13 +223,14 @@ def search_page(photos: QuerySet[Photo], query: ParsedQuery, *, cursor: str | No
     return page
 
 
-def page_tag_categories(page: SearchPage) -> list[str]:
-    """Return the categories of a tag page's tag, read from its photos (none when it has none)."""
+def page_tag(page: SearchPage) -> tuple[str, list[str]] | None:
+    """Return the name and categories of a tag page's tag as its photos carry it (None without photos)."""
     for photo in page.photos:
         for matched in photo.matched_tags:
             if matched.match == "tag":
-                return next(pt.tag.categories for pt in photo.photo_tags.all() if pt.tag.name == matched.name)
-    return []
+                tag = next(pt.tag for pt in photo.photo_tags.all() if pt.tag.name == matched.name)
+                return tag.name, tag.categories or []
+    return None
 
 
 @dataclass(frozen=True)

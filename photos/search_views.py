@@ -32,5 +32,5 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
     # so nothing tells that a secret tag exists.
     query = search.tag_query(name)
     page = _page(request, search.tag_photos(request.user, name), query)
-    context = {"name": name.casefold(), "categories": search.page_tag_categories(page), "page": page}
-    return render(request, "photos/tag.html", context)
+    name, categories = search.page_tag(page) or (name.casefold(), [])
+    return render(request, "photos/tag.html", {"name": name, "categories": categories, "page": page})

@@ -91,6 +91,10 @@ def user_get(*, viewer: Viewer, username: str) -> User:
         following_count=Count(
             "following_set", filter=Q(following_set__status=Follow.Status.ACCEPTED), distinct=True
         ),
+        # Shown to the owner only (a link to the requests page); free here, in the same join.
+        follow_request_count=Count(
+            "follower_set", filter=Q(follower_set__status=Follow.Status.PENDING), distinct=True
+        ),
     )
     if viewer.is_authenticated:
         blocking, blocked_by = _blocked_user_ids(viewer)
@@ -107,22 +111,56 @@ def follow_status(*, viewer: Viewer, owner: User) -> str | None:
     return Follow.objects.filter(follower=viewer, followee=owner).values_list("status", flat=True).first()
 
 
-def followers_of(user: User) -> QuerySet[Follow]:
-    """Return the approved follows of ``user`` (``follower`` loaded), newest first."""
-    return (
+def _without_blocked(rows: QuerySet, viewer: Viewer | None, person: str) -> QuerySet:
+    """Drop rows whose ``person`` blocks ``viewer`` or is blocked by them: lists hide them too."""
+    if viewer is None or not viewer.is_authenticated:
+        return rows
+    blocking, blocked_by = _blocked_user_ids(viewer)
+    return rows.exclude(**{f"{person}_id__in": blocking}).exclude(**{f"{person}_id__in": blocked_by})
+
+
+def followers_of(user: User, viewer: Viewer | None = None) -> QuerySet[Follow]:
+    """Return the approved follows of ``user`` (``follower`` loaded), newest first, as ``viewer`` may list them."""
+    follows = (
         Follow.objects.filter(followee=user, status=Follow.Status.ACCEPTED, follower__is_active=True)
+        .select_related("follower")
+        .order_by("-created_at", "-id")
+    )
+    return _without_blocked(follows, viewer, "follower")
+
+
+def following_of(user: User, viewer: Viewer | None = None) -> QuerySet[Follow]:
+    """Return the approved follows by ``user`` (``followee`` loaded), newest first, as ``viewer`` may list them."""
+    follows = (
+        Follow.objects.filter(follower=user, status=Follow.Status.ACCEPTED, followee__is_active=True)
+        .select_related("followee")
+        .order_by("-created_at", "-id")
+    )
+    return _without_blocked(follows, viewer, "followee")
+
+
+def follow_requests_for(owner: User) -> QuerySet[Follow]:
+    """Return the pending requests to follow ``owner`` (``follower`` loaded), newest first."""
+    return (
+        Follow.objects.filter(followee=owner, status=Follow.Status.PENDING, follower__is_active=True)
         .select_related("follower")
         .order_by("-created_at", "-id")
     )
 
 
-def following_of(user: User) -> QuerySet[Follow]:
-    """Return the approved follows by ``user`` (``followee`` loaded), newest first."""
-    return (
-        Follow.objects.filter(follower=user, status=Follow.Status.ACCEPTED, followee__is_active=True)
-        .select_related("followee")
-        .order_by("-created_at", "-id")
-    )
+def follow_request_get(*, owner: User, username: str) -> Follow:
+    """Return the pending request of ``username`` to follow ``owner``, or raise Http404."""
+    return get_object_or_404(follow_requests_for(owner), follower__username=username)
+
+
+def blocks_of(user: User) -> QuerySet[Block]:
+    """Return the people ``user`` blocks (``blocked`` loaded), newest first."""
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at", "-id")
+
+
+def blocked_user_get(*, blocker: User, username: str) -> User:
+    """Return the user ``blocker`` blocks by that name, or raise Http404: the one profile a block leaves."""
+    return get_object_or_404(User, username=username, is_active=True, blocked_by_set__blocker=blocker)
 
 
 def connections_visible(*, viewer: Viewer, owner: User) -> bool:
@@ -132,6 +170,10 @@ def connections_visible(*, viewer: Viewer, owner: User) -> bool:
     return follow_status(viewer=viewer, owner=owner) == Follow.Status.ACCEPTED
 
 
-def photo_comments(photo: Photo) -> QuerySet[Comment]:
-    """Return the comments of a photo the caller has already been allowed to see, oldest first."""
-    return photo.comments.select_related("author").order_by("created_at", "id")
+def photo_comments(photo: Photo, viewer: Viewer | None = None) -> QuerySet[Comment]:
+    """Return the comments of a photo the caller has already been allowed to see, oldest first.
+
+    Comments by people in a block with ``viewer`` are left out: a block hides them both ways.
+    """
+    comments = photo.comments.select_related("author").order_by("created_at", "id")
+    return _without_blocked(comments, viewer, "author")

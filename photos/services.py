@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from photos.imaging import generated_name, process_upload
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
@@ -52,7 +52,11 @@ def user_update(*, user: User, display_name: str | None = None, bio: str | None 
         processed = process_upload(avatar, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
         user.avatar.save(generated_name(), ContentFile(processed.thumbnail), save=False)
     user.full_clean()
-    user.save()
+    with transaction.atomic():
+        user.save()
+        if is_private is False:
+            # A public account has nothing left to approve: waiting requests become follows.
+            Follow.objects.filter(followee=user, status=Follow.Status.PENDING).update(status=Follow.Status.ACCEPTED)
     return user
 
 
@@ -141,7 +145,7 @@ def photos_hide(*, photo_ids: list[int], hidden: bool = True) -> int:
 
 
 def _blocked_between(a: User, b: User) -> bool:
-    return Block.objects.filter(blocker=a, blocked=b).exists() or Block.objects.filter(blocker=b, blocked=a).exists()
+    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
 
 
 def follow_create(*, follower: User, followee: User) -> Follow:
@@ -158,6 +162,46 @@ def follow_create(*, follower: User, followee: User) -> Follow:
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow (or withdraw a request); return whether anything was removed."""
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    return bool(deleted)
+
+
+def follow_request_approve(*, owner: User, follower: User) -> Follow:
+    """Let ``follower`` see ``owner``'s followers-only photos: accept their pending request."""
+    with transaction.atomic():
+        # Locked so that a withdrawal or a block racing the approval cannot be overwritten.
+        follow = Follow.objects.select_for_update().filter(follower=follower, followee=owner).first()
+        if follow is None or follow.status != Follow.Status.PENDING:
+            raise ValidationError(f"There is no pending follow request from {follower.username}.")
+        follow.status = Follow.Status.ACCEPTED
+        follow.full_clean()
+        follow.save(update_fields=["status"])
+    return follow
+
+
+def follow_request_decline(*, owner: User, follower: User) -> bool:
+    """Refuse a pending request to follow ``owner``; return whether there was one."""
+    deleted, _ = Follow.objects.filter(follower=follower, followee=owner, status=Follow.Status.PENDING).delete()
+    return bool(deleted)
+
+
+def block_create(*, blocker: User, blocked: User) -> Block:
+    """Block someone: each stops seeing the other, and follows (and requests) both ways end."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError("You cannot block yourself.")
+    block = Block(blocker=blocker, blocked=blocked)
+    with transaction.atomic():
+        Follow.objects.filter(Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)).delete()
+        existing = Block.objects.filter(blocker=blocker, blocked=blocked).first()
+        if existing is not None:
+            return existing
+        block.full_clean()
+        block.save()
+    return block
+
+
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    """Unblock someone; return whether they were blocked. Follows ended by the block stay ended."""
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     return bool(deleted)
 
 
@@ -211,3 +255,16 @@ def view_history_clear(*, user: User) -> int:
     """
     deleted, _ = PhotoView.objects.filter(user=user).delete()
     return deleted
+
+
+def photo_explanation_request(*, photo: Photo) -> str:
+    """Ask a worker to draw where the CNN found each auto tag; return ``ready`` or ``queued``."""
+    if photo.status != Photo.Status.TAGGED:
+        raise ValidationError("This photo has not been tagged yet; try again once its tags appear.")
+    if not photo.photo_tags.filter(source=PhotoTag.Source.AUTO, explanation="").exists():
+        return "ready"
+    # Imported here: the task module belongs to the recognition app, which imports this module.
+    from recognition.tasks import explain_photo
+
+    transaction.on_commit(lambda: explain_photo.delay(photo.pk))
+    return "queued"

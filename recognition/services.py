@@ -1,5 +1,6 @@
 """Tag photos with the CNN: fetch rows, run the pure ML chain, write tags and status atomically."""
 
+import io
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -7,10 +8,12 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
 from photos.search_index import photo_search_document_refresh
 
@@ -157,3 +160,33 @@ def stale_photos_requeue(*, batch_size: int = 16) -> list[list[int]]:
     ids = list(stale.filter(~Q(tagging_attempts__gte=settings.RECOGNITION_MAX_ATTEMPTS)).values_list("pk", flat=True))
     Photo.objects.filter(pk__in=ids).update(updated_at=timezone.now())
     return [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+
+
+def photo_explanations_make(*, photo_id: int) -> int:
+    """Draw a Grad-CAM picture for each CNN tag of a photo that lacks one; return how many were made."""
+    from recognition import explain, taxonomy
+
+    photo_tags = list(
+        PhotoTag.objects.filter(photo_id=photo_id, source=PhotoTag.Source.AUTO, explanation="").select_related(
+            "photo", "tag"
+        )
+    )
+    if not photo_tags:
+        return 0
+    image = _load(photo_tags[0].photo)
+    if isinstance(image, str):
+        logger.warning("Photo %s cannot be explained: %s", photo_id, image)
+        return 0
+    rules = taxonomy.get_taxonomy()
+    made = 0
+    for photo_tag in photo_tags:
+        rule = rules.rule_for_tag(photo_tag.tag.name)
+        if rule is None:  # the taxonomy no longer has this tag; a retag will replace it
+            continue
+        picture = explain.heatmap_overlay(image, explain.class_activation_map(image, rule.classes))
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=85)
+        photo_tag.explanation.save(generated_name(), ContentFile(buffer.getvalue()), save=False)
+        PhotoTag.objects.filter(pk=photo_tag.pk).update(explanation=photo_tag.explanation.name)
+        made += 1
+    return made

@@ -33,3 +33,9 @@ def requeue_stale_photos() -> int:
     for batch in batches:
         tag_photos.delay(batch)
     return sum(len(batch) for batch in batches)
+
+
+@shared_task(**RETRY)
+def explain_photo(photo_id: int) -> int:
+    """Draw the Grad-CAM pictures of a photo's CNN tags (on request from its page or the API)."""
+    return services.photo_explanations_make(photo_id=photo_id)

@@ -186,9 +186,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "photos.pagination.CursorPagination",
     "PAGE_SIZE": 24,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "photos.apis.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "photos.apis.errors.exception_handler",
+    # Throttles (photos.throttles) use these, per client address or per account. Behind a reverse
+    # proxy set DJANGO_NUM_PROXIES to how many there are: 0 trusts only the socket's address, and
+    # any other value past the real count would let a client choose its address in X-Forwarded-For.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "register": env.str("THROTTLE_REGISTER", default="20/hour"),
+        "login": env.str("THROTTLE_LOGIN", default="10/minute"),
+        "upload": env.str("THROTTLE_UPLOAD", default="120/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialsite API",
@@ -199,6 +208,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several fields are called "status"; name each choice set once so clients get stable enums.
+    "ENUM_NAME_OVERRIDES": {
+        "PhotoStatusEnum": "photos.models.Photo.Status",
+        "FollowStatusEnum": ["accepted", "pending"],
+        "ExplanationStatusEnum": ["ready", "queued"],
+    },
 }
 
 LOGGING = {

@@ -87,7 +87,7 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
 
 
 @pytest.mark.worker
-def test_photo_page_shows_tags_when_the_worker_finishes_without_a_reload(browser_page, live_server, start_worker,
+def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(browser_page, live_server, start_worker,
                                                                           settings, tmp_path):
     from skimage import data
 
@@ -115,4 +115,10 @@ def test_photo_page_shows_tags_when_the_worker_finishes_without_a_reload(browser
     assert coffee.is_visible()
     coffee.get_by_text("Why?").click()
     assert coffee.get_by_text("espresso").is_visible()
-    page.screenshot(path=str(tmp_path / "tagged.png"))
+
+    # Explainability as a picture: the worker draws where the network found the coffee.
+    coffee.get_by_role("button", name="Show where the network looked").click()
+    heat_map = coffee.get_by_role("img", name="Heat map of where the network found coffee")
+    heat_map.wait_for(timeout=90_000)
+    assert page.evaluate("img => img.complete && img.naturalWidth", heat_map.element_handle()) == 336
+    page.screenshot(path=str(tmp_path / "tagged.png"), full_page=True)

@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
-from photos.models import Photo
+from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
+from photos.throttles import UploadThrottle
 
 
 def _photo_data(request, photo_id: int) -> dict:
@@ -23,6 +24,7 @@ def _photo_data(request, photo_id: int) -> dict:
 class PhotoCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [UploadThrottle]
 
     class InputSerializer(serializers.Serializer):
         image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF (first frame); metadata is removed.")
@@ -91,6 +93,21 @@ class LikeApi(APIView):
         return self._state(request, photo_id, status.HTTP_200_OK)
 
 
+class ExplainApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=["ready", "queued"])
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, 202: OutputSerializer},
+        description="Draw Grad-CAM pictures of where the CNN found each auto tag; poll the photo for them.",
+    )
+    def post(self, request, photo_id: int):
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        state = services.photo_explanation_request(photo=photo)
+        return Response({"status": state}, status=status.HTTP_200_OK if state == "ready" else status.HTTP_202_ACCEPTED)
+
+
 class CommentsApi(ListAPIView):
     serializer_class = CommentSerializer
     pagination_class = OldestFirstCursorPagination
@@ -99,8 +116,10 @@ class CommentsApi(ListAPIView):
         text = serializers.CharField(max_length=1000)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL arguments
+            return Comment.objects.none()
         photo = selectors.photo_get(viewer=self.request.user, photo_id=self.kwargs["photo_id"])
-        return selectors.photo_comments(photo)
+        return selectors.photo_comments(photo, viewer=self.request.user)
 
     @extend_schema(request=InputSerializer, responses={201: CommentSerializer})
     def post(self, request, photo_id: int):
@@ -118,4 +137,6 @@ class FeedApi(ListAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
+            return Photo.objects.none()
         return selectors.feed_for_user(self.request.user)

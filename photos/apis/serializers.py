@@ -50,7 +50,16 @@ class PhotoTagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PhotoTag
-        fields = ["name", "categories", "confidence", "source", "classes", "model_version", "taxonomy_version"]
+        fields = [
+            "name",
+            "categories",
+            "confidence",
+            "source",
+            "classes",
+            "model_version",
+            "taxonomy_version",
+            "explanation",
+        ]
 
 
 class PhotoSerializer(serializers.ModelSerializer):

@@ -1,14 +1,23 @@
 from django.urls import path
 
-from photos.apis import photos, recommendations, search, users
+from photos.apis import photos, privacy, recommendations, search, users
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
     path("auth/token/", users.TokenApi.as_view(), name="api_token"),
     path("users/me/", users.MeApi.as_view(), name="api_me"),
     path("users/me/history/", recommendations.HistoryApi.as_view(), name="api_history"),
+    path("users/me/follow-requests/", privacy.FollowRequestsApi.as_view(), name="api_follow_requests"),
+    path("users/me/follow-requests/<str:username>/", privacy.FollowRequestApi.as_view(), name="api_follow_request"),
+    path(
+        "users/me/follow-requests/<str:username>/approve/",
+        privacy.FollowRequestApproveApi.as_view(),
+        name="api_follow_request_approve",
+    ),
+    path("users/me/blocks/", privacy.BlocksApi.as_view(), name="api_blocks"),
     path("users/<str:username>/", users.UserDetailApi.as_view(), name="api_user"),
     path("users/<str:username>/follow/", users.FollowApi.as_view(), name="api_follow"),
+    path("users/<str:username>/block/", privacy.BlockApi.as_view(), name="api_block"),
     path("users/<str:username>/followers/", users.FollowersApi.as_view(), name="api_followers"),
     path("users/<str:username>/following/", users.FollowingApi.as_view(), name="api_following"),
     path("users/<str:username>/photos/", users.UserPhotosApi.as_view(), name="api_user_photos"),
@@ -16,6 +25,7 @@ urlpatterns = [
     path("photos/<int:photo_id>/", photos.PhotoDetailApi.as_view(), name="api_photo"),
     path("photos/<int:photo_id>/like/", photos.LikeApi.as_view(), name="api_like"),
     path("photos/<int:photo_id>/comments/", photos.CommentsApi.as_view(), name="api_comments"),
+    path("photos/<int:photo_id>/explain/", photos.ExplainApi.as_view(), name="api_explain"),
     path("feed/", photos.FeedApi.as_view(), name="api_feed"),
     path("search/", search.SearchApi.as_view(), name="api_search"),
     path("tags/", search.TagListApi.as_view(), name="api_tags"),

@@ -1,11 +1,11 @@
-// Poll the photo's API while the recognition worker is tagging it, then show the tags in place.
+// The photo page: poll the API while the worker tags the photo and show the tags in place;
+// on request, ask a worker to draw where the network found each tag and show the picture.
 (function () {
   "use strict";
   const article = document.getElementById("photo");
-  if (!article || article.dataset.status !== "pending") return;
+  if (!article) return;
   const statusEl = document.getElementById("tag-status");
   const listEl = document.getElementById("tag-list");
-  let delay = 1000;
 
   function pct(x) { return Math.round(x * 100) + "%"; }
 
@@ -14,6 +14,25 @@
     Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  function fetchPhoto() {
+    return fetch(article.dataset.apiUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+  }
+
+  function explanationFigure(tag) {
+    const figure = el("figure", { class: "explanation" });
+    if (tag.explanation) {
+      figure.append(el("img", { src: tag.explanation, width: "336", height: "336",
+        alt: "Heat map of where the network found " + tag.name }));
+      figure.append(el("figcaption", {}, "Bright areas: where the network found " + tag.name +
+        ", in the centre crop it looked at."));
+    } else {
+      figure.append(el("button", { type: "button", class: "explain", "data-tag": tag.name },
+        "Show where the network looked"));
+    }
+    return figure;
   }
 
   function render(photo) {
@@ -30,6 +49,7 @@
         const cats = tag.categories.length ? " (" + tag.categories.join(", ") + ")" : "";
         details.append(el("p", {}, "The network saw " + why + "; mapped to " + tag.name + cats + "."));
         details.append(el("p", {}, "Model " + tag.model_version + ", taxonomy " + tag.taxonomy_version + "."));
+        details.append(explanationFigure(tag));
         li.append(details);
       } else {
         li.append(el("span", { class: "source" }, tag.source));
@@ -43,18 +63,48 @@
     article.dataset.status = photo.status;
   }
 
-  function poll() {
-    fetch(article.dataset.apiUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-      .then((photo) => {
-        if (photo.status === "pending") {
+  // Poll with backoff until ready(photo) is true, then call done(photo).
+  function pollUntil(ready, done) {
+    let delay = 1000;
+    function poll() {
+      fetchPhoto()
+        .then((photo) => {
+          if (ready(photo)) { done(photo); return; }
           delay = Math.min(delay * 1.5, 10000);
           setTimeout(poll, delay);
-        } else {
-          render(photo);
-        }
-      })
-      .catch(() => setTimeout(poll, 10000));
+        })
+        .catch(() => setTimeout(poll, 10000));
+    }
+    setTimeout(poll, delay);
   }
-  setTimeout(poll, delay);
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  listEl.addEventListener("click", (event) => {
+    const button = event.target.closest("button.explain");
+    if (!button) return;
+    const name = button.dataset.tag;
+    button.disabled = true;
+    button.textContent = "Working out where the network looked…";
+    fetch(article.dataset.explainUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then(() => pollUntil(
+        (photo) => photo.tags.some((t) => t.name === name && t.source === "auto" && t.explanation),
+        (photo) => {
+          const tag = photo.tags.find((t) => t.name === name && t.source === "auto");
+          button.closest("figure").replaceWith(explanationFigure(tag));
+        },
+      ))
+      .catch(() => { button.disabled = false; button.textContent = "Could not explain this tag. Try again"; });
+  });
+
+  if (article.dataset.status === "pending") {
+    pollUntil((photo) => photo.status !== "pending", render);
+  }
 })();

@@ -1,4 +1,6 @@
+import base64
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -373,9 +375,33 @@ def test_any_tag_name_answers_without_a_server_error(name, api, client):
 def test_search_page_explains_matches_and_links_tag_chips(client):
     photo = chelsea(caption="Chelsea")
     html = client.get("/search/", {"q": "tabby"}).content.decode()
-    assert f'href="/p/{photo.pk}/"' in html and "the CNN saw tabby" in html and 'href="/tags/cat/"' in html
+    assert f'href="/p/{photo.pk}/"' in html and "the CNN saw tabby" in html and "a kind of" not in html and 'href="/tags/cat/"' in html
     assert 'value="tabby"' in html  # the search box keeps the query
     home = client.get("/").content.decode()
     assert 'role="search"' in home and '<label for="search-q"' in home and ">Search</button>" in home
     tag_page = client.get("/tags/cats/").content.decode()
     assert f'href="/p/{photo.pk}/"' in tag_page and "animal" in tag_page
+
+
+def test_popular_tags_count_the_newest_photos(monkeypatch):
+    old_dog = tagged(("dog", ["animal"]))
+    cats = [tagged(("cat", ["animal"])) for _ in range(2)]
+    monkeypatch.setattr(search, "POPULAR_WINDOW", cats[-1].pk - old_dog.pk)
+    assert search.popular_tags(AnonymousUser()) == [{"name": "cat", "categories": ["animal"], "photo_count": 2}]
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        [1.0, "2026-01-01T00:00:00+00:00", 10**30],  # beyond bigint
+        ["NaN", "2026-01-01T00:00:00+00:00", 1],
+        [1.0, "2026-01-01T00:00:00", 1],  # naive
+        [1.0, "yesterday", 1],
+        {"score": 1},
+    ],
+)
+def test_forged_cursors_are_a_400_not_a_500(api, position):
+    chelsea()
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+    response = api.get("/api/v1/search/", {"q": "cat", "cursor": cursor})
+    assert response.status_code == 400 and "cursor" in response.json()

@@ -48,7 +48,9 @@ def test_seed_builds_a_tagged_indexed_site_with_follows_and_views(media_root):
     assert (media_root / photos.first().thumbnail.name).is_file()
     # Views come after the photo was posted.
     assert all(view.viewed_at >= view.photo.created_at for view in views)
-    assert users.first().check_password("seed-password")
+    assert not users.first().has_usable_password()
+    seed(seed=9, users=2, photos=0, follows=0, views=0, password="correct horse battery staple")
+    assert User.objects.get(username="seed9_1").check_password("correct horse battery staple")
 
 
 def test_seed_tags_follow_a_long_tailed_distribution():

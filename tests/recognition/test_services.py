@@ -124,3 +124,33 @@ def test_retag_command_retags_by_id_with_progress(chelsea, capsys):
     assert "Re-tagged 1 of 1 photo(s)." in out
     assert "retag" in err and "1/1" in err  # the progress bar
     assert "cat" in auto_tags(chelsea)
+
+
+def test_explanations_are_drawn_once_per_auto_tag_and_served_in_the_api(chelsea, django_capture_on_commit_callbacks):
+    from tests.conftest import client_for
+
+    client = client_for(chelsea.owner)
+    assert client.post(f"/api/v1/photos/{chelsea.pk}/explain/").status_code == 400  # not tagged yet
+    tasks.tag_photo(chelsea.pk)
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(f"/api/v1/photos/{chelsea.pk}/explain/")
+    assert response.status_code == 202 and response.json() == {"status": "queued"} and len(queued) == 1
+
+    assert tasks.explain_photo(chelsea.pk) == len(auto_tags(chelsea))
+    assert tasks.explain_photo(chelsea.pk) == 0  # already drawn
+    cat = auto_tags(chelsea)["cat"]
+    with Image.open(cat.explanation.path) as picture:
+        assert picture.format == "JPEG" and picture.size == (336, 336) and not picture.getexif()
+    tag = next(t for t in client.get(f"/api/v1/photos/{chelsea.pk}/").json()["tags"] if t["name"] == "cat")
+    assert tag["explanation"].endswith(".jpg")
+    assert client.post(f"/api/v1/photos/{chelsea.pk}/explain/").json() == {"status": "ready"}
+    page = client.get(f"/p/{chelsea.pk}/").content.decode()
+    assert cat.explanation.url in page and "where the network found" in page
+
+
+def test_explaining_a_photo_you_may_not_see_is_404(user):
+    from tests.conftest import client_for
+    from tests.factories import PhotoFactory
+
+    hidden = PhotoFactory(visibility="private", status="tagged")
+    assert client_for(user).post(f"/api/v1/photos/{hidden.pk}/explain/").status_code == 404

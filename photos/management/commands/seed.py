@@ -5,8 +5,8 @@
 Tags follow a Zipf-like distribution over the taxonomy's tags (a few very common, a long
 tail), each with plausible CNN classes and confidences, some photos add hashtags, and every
 photo is indexed for search. All photos share a handful of small JPEGs written once into
-MEDIA_ROOT. The same ``--seed`` gives the same site. Seeded accounts share the password
-``seed-password``.
+MEDIA_ROOT. The same ``--seed`` gives the same site. Seeded accounts cannot log in with a
+password unless ``--password`` gives them one (all the same).
 """
 
 import io
@@ -28,7 +28,6 @@ from tqdm import tqdm
 from photos.models import Follow, Photo, PhotoSearchTerm, PhotoTag, PhotoView, Tag, User
 from photos.search_index import TagEvidence, index_photo
 
-PASSWORD = "seed-password"  # noqa: S105 - published on purpose: synthetic accounts only
 # Fixed, so that a seed gives the same timestamps whenever it runs.
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
@@ -189,6 +188,7 @@ class Command(BaseCommand):
         parser.add_argument("--views", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same site.")
         parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--password", default=None, help="Let every seeded account log in with this password.")
 
     def handle(self, *args, **options) -> None:
         users, photos = options["users"], options["photos"]
@@ -203,22 +203,23 @@ class Command(BaseCommand):
         with _timestamps_as_given(
             (Photo, "created_at"), (PhotoTag, "created_at"), (Follow, "created_at"), (PhotoView, "viewed_at")
         ):
-            user_rows = self._users(users)
+            user_rows = self._users(users, options["password"])
             photo_rows = self._photos(user_rows, photos)
             follows = self._follows(user_rows, options["follows"])
             views = self._views(user_rows, photo_rows, options["views"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {len(user_rows)} users, {len(photo_rows)} photos, {follows} follows and {views} views "
-                f"(password '{PASSWORD}')."
+                f"Seeded {len(user_rows)} users ({self.prefix}0 ...), {len(photo_rows)} photos, {follows} follows "
+                f"and {views} views."
             )
         )
 
     def _progress(self, total: int, desc: str, unit: str) -> tqdm:
         return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=self.quiet)
 
-    def _users(self, count: int) -> list[User]:
-        rng, password = self.rng, make_password(PASSWORD)  # one hash: hashing is slow by design
+    def _users(self, count: int, password: str | None) -> list[User]:
+        # One hash for everybody: hashing is slow by design. None makes an unusable password.
+        rng, password = self.rng, make_password(password)
         rows = [
             User(
                 username=f"{self.prefix}{i}",
