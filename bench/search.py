@@ -189,6 +189,7 @@ def main() -> None:
             gc.collect()
             gc.freeze()
         print(f"gc.freeze() after start-up: {'no' if args.no_gc_freeze else 'yes'}")
+        load_before = os.getloadavg()[0]
         # The query count must not depend on the page size.
         per_query = {q: {len(get("/api/v1/search/", q=q, page_size=size)[1]) for size in (10, 50)} for q in QUERIES}
         fixed = all(len(sizes) == 1 for sizes in per_query.values())
@@ -248,6 +249,9 @@ def main() -> None:
             "query_count_fixed": fixed,
             "seed_s": round(seed_seconds, 1) if seed_seconds else None,
             "gc_freeze": not args.no_gc_freeze,
+            # Other work on the machine slows every figure: the 1-minute load before and after.
+            "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "cpus": os.cpu_count(),
             **extra,
         }
     finally:

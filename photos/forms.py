@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
+from photos.imaging import ACCEPTED
 from photos.models import Photo, User
 
 
@@ -16,6 +17,7 @@ class UploadForm(forms.Form):
         label="Photo",
         help_text="JPEG, PNG, WebP or GIF, up to 25 MB. Location and camera data are removed.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        error_messages={"empty": f"The file is empty. {ACCEPTED}", "required": f"Attach an image. {ACCEPTED}"},
     )
     caption = forms.CharField(
         required=False,

@@ -44,14 +44,18 @@ class TasteProfile:
     history: dict[int, Seen]
     tags: dict[int, Interest]
     categories: dict[str, Interest]
+    total: float = field(init=False)
 
-    @property
-    def total(self) -> float:
-        return sum(seen.weight for seen in self.history.values()) or 1.0
+    def __post_init__(self) -> None:
+        self.total = sum(seen.weight for seen in self.history.values()) or 1.0
 
     def top_tag_ids(self, count: int) -> list[int]:
         """Return the ids of the ``count`` heaviest tags."""
         return sorted(self.tags, key=lambda tag_id: -self.tags[tag_id].weight)[:count]
+
+    def top_categories(self, count: int) -> list[str]:
+        """Return the names of the ``count`` heaviest categories."""
+        return sorted(self.categories, key=lambda name: -self.categories[name].weight)[:count]
 
     def verb(self, photo_ids: set[int]) -> str:
         """Return what the person did with these photos, truthfully: "viewed", "viewed or liked"..."""

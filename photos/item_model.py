@@ -29,11 +29,11 @@ WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
 NEIGHBOURS_PER_PHOTO = 20
 MIN_PEOPLE_IN_COMMON = 2
-SITE_POOL_SIZE = 1000
+SITE_POOL_SIZE = 300
 TAG_POOL_SIZE = 50
 ROW = np.dtype([("user", np.int64), ("photo", np.int64), ("epoch", np.float64)])
 PAIR = np.dtype([("photo", np.int64), ("tag", np.int64)])
-SITE_WIDE = -1  # the tag of the site-wide pool in arrays; NULL in the table
+NO_TAG = -1  # the tag of site and category pools in arrays; NULL in the table
 
 
 class EpochSeconds(Func):
@@ -62,10 +62,11 @@ class Interactions:
 
 @dataclass(frozen=True)
 class Pools:
-    """Popularity pools as parallel arrays; ``tag`` is SITE_WIDE for the site's own pool."""
+    """Popularity pools as parallel arrays: a tag's pool, a category's (``tag`` NO_TAG), or the site's (both empty)."""
 
     photo: np.ndarray
     tag: np.ndarray
+    category: np.ndarray
     score: np.ndarray
     week_views: np.ndarray
 
@@ -111,8 +112,20 @@ def neighbours_build(interactions: Interactions) -> recommender.Neighbours:
     return recommender.item_neighbours(matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON)
 
 
+def _pool_members(photo_ids: np.ndarray, scores: np.ndarray, keys: np.ndarray, photos: np.ndarray) -> np.ndarray:
+    """Return indices into ``photos``/``keys`` of each key's TAG_POOL_SIZE most popular photos."""
+    known = np.isin(photos, photo_ids)
+    index = np.flatnonzero(known)
+    best = recommender.top_k_per_group(keys[index], scores[np.searchsorted(photo_ids, photos[index])], TAG_POOL_SIZE)
+    return index[best]
+
+
 def pools_build(interactions: Interactions) -> Pools:
-    """Return the site's most popular photos and each tag's, scored by recent weighted interactions."""
+    """Return the most popular photos of the site, of each tag and of each category.
+
+    The tag and category pools are where Explore finds photos for a taste, and they tell how
+    the attention a tag gets divides among its photos.
+    """
     decayed = interactions.weights * recommender.decay(interactions.ages_days, POPULARITY_HALF_LIFE_DAYS)
     photo_ids, scores = recommender.popularity(interactions.photos, decayed)
     this_week = interactions.is_view & (interactions.ages_days <= WEEK_DAYS)
@@ -122,13 +135,23 @@ def pools_build(interactions: Interactions) -> Pools:
 
     site = np.argsort(-scores, kind="stable")[:SITE_POOL_SIZE]
     tagged = np.fromiter(PhotoTag.objects.values_list("photo_id", "tag_id").distinct().iterator(), dtype=PAIR)
-    tagged = tagged[np.isin(tagged["photo"], photo_ids)]
-    tagged_index = np.searchsorted(photo_ids, tagged["photo"])
-    best = recommender.top_k_per_group(tagged["tag"], scores[tagged_index], TAG_POOL_SIZE)
-    index = np.concatenate([site, tagged_index[best]])
+    in_tag = _pool_members(photo_ids, scores, tagged["tag"], tagged["photo"])
+    pairs = {
+        (photo_id, category)
+        for photo_id, categories in PhotoTag.objects.values_list("photo_id", "tag__categories").iterator()
+        for category in categories or ()
+    }
+    category_photos = np.fromiter((photo_id for photo_id, _ in pairs), dtype=np.int64, count=len(pairs))
+    names, codes = np.unique(np.array([category for _, category in pairs], dtype=object), return_inverse=True)
+    in_category = _pool_members(photo_ids, scores, codes.astype(np.int64), category_photos)
+    members = np.concatenate([photo_ids[site], tagged["photo"][in_tag], category_photos[in_category]])
+    index = np.searchsorted(photo_ids, members)
     return Pools(
-        photo=photo_ids[index],
-        tag=np.concatenate([np.full(len(site), SITE_WIDE), tagged["tag"][best]]),
+        photo=members,
+        tag=np.concatenate([np.full(len(site), NO_TAG), tagged["tag"][in_tag], np.full(len(in_category), NO_TAG)]),
+        category=np.concatenate(
+            [np.full(len(site) + len(in_tag), "", dtype=object), names[codes[in_category]].astype(object)]
+        ),
         score=scores[index],
         week_views=views[index],
     )
@@ -152,6 +175,8 @@ def _replace(model: type[models.Model], columns: dict[str, list]) -> None:
         with cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        # Every row is new: fresh statistics keep the planner's estimates for Explore's reads right.
+        cursor.execute(f"ANALYZE {table}")
 
 
 def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
@@ -175,7 +200,8 @@ def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
             PopularPhoto,
             {
                 "photo_id": pools.photo.tolist(),
-                "tag_id": [None if tag == SITE_WIDE else tag for tag in pools.tag.tolist()],
+                "tag_id": [None if tag == NO_TAG else tag for tag in pools.tag.tolist()],
+                "category": pools.category.tolist(),
                 "score": pools.score.tolist(),
                 "week_views": pools.week_views.tolist(),
             },

@@ -230,8 +230,13 @@ class PhotoNeighbor(models.Model):
 
     pk = models.CompositePrimaryKey("photo_id", "neighbor_id")
     # The primary key (photo_id, neighbor_id) already indexes photo_id, which Explore reads by.
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", db_index=False)
-    neighbor = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    # No database constraints: checking a million fresh rows at every rebuild doubled its time, and
+    # the rows are derived, replaced every rebuild, deleted with their photos by Django (CASCADE),
+    # and only ever read through photos_visible_to.
+    photo = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    neighbor = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     score = models.FloatField(help_text="Cosine similarity of the two photos' time-decayed audiences.")
     people = models.PositiveIntegerField(help_text="How many people interacted with both photos.")
 
@@ -240,12 +245,14 @@ class PhotoNeighbor(models.Model):
 
 
 class PopularPhoto(models.Model):
-    """A photo in a popularity pool: site-wide when ``tag`` is empty, else among photos with ``tag``."""
+    """A photo in a popularity pool: among photos with ``tag``, or in ``category``, else site-wide."""
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    category = models.CharField(max_length=64, blank=True, db_index=True)
     score = models.FloatField(help_text="Views, likes and comments, weighted and decayed with a one-week half-life.")
     week_views = models.PositiveIntegerField(help_text="Views in the seven days before the item model was built.")
 
     def __str__(self) -> str:
-        return f"photo {self.photo_id} popular in {self.tag_id or 'all'} ({self.score:.3g})"
+        pool = self.tag_id or self.category or "the site"
+        return f"photo {self.photo_id} popular in {pool} ({self.score:.3g})"

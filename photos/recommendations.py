@@ -15,32 +15,24 @@ written from the very evidence that scored it. The number of queries is fixed wh
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Value
+import numpy as np
+from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Left
 
-from photos.history import HISTORY_SIZE, Seen, TasteProfile, recent_history, taste_profile
-from photos.models import Comment, Like, Photo, PhotoNeighbor, PhotoTag, PhotoView, PopularPhoto
+from photos.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
+from photos.models import Comment, Like, Photo, PhotoView
+from photos.recommendation_scores import SIGNALS, Scores, Weights, candidates_score, evidence_read
 from photos.selectors import Viewer, photo_list, photos_visible_to
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How much each signal counts in the blend, each signal first scaled to 0..1 over the candidates."""
-
-    co_view: float = 1.0
-    content: float = 0.6
-    popularity: float = 0.15
-
 
 BLEND = Weights()
 POPULARITY_ONLY = Weights(co_view=0.0, content=0.0, popularity=1.0)
 PAGE_SIZE = 24
-MAX_RESULTS = 120
+MAX_RESULTS = 96
 MAX_PER_OWNER = 2
-POOL_TAGS = 5
-CATEGORY_FACTOR = 0.5
+# Visibility is checked for the best candidates only: enough for MAX_RESULTS once the hidden and seen go.
+SHORTLIST = 3 * MAX_RESULTS // 2
 # A signal is given as a reason when it brought at least this share of the score (the top one always is).
 REASON_SHARE = 0.2
 EXCERPT = 60
@@ -88,20 +80,6 @@ class RecommendationPage:
     next_cursor: Cursor | None
 
 
-@dataclass
-class _Candidate:
-    photo_id: int
-    owner_id: int
-    popularity: float = 0.0
-    week_views: int = 0
-    content: float = 0.0
-    term: tuple[float, str, int | str] | None = None  # (contribution, "tag" or "category", tag id or name)
-    co_view: float = 0.0
-    anchor: tuple[float, int, int] | None = None  # (contribution, anchor photo id, people in common)
-    score: float = 0.0
-    parts: dict[str, float] = field(default_factory=dict)
-
-
 def _seen_flags(viewer: Viewer) -> dict:
     """Return annotations telling whether ``viewer`` viewed, liked or commented on a photo."""
     if not viewer.is_authenticated:
@@ -113,141 +91,52 @@ def _seen_flags(viewer: Viewer) -> dict:
     }
 
 
-def _candidates(viewer: Viewer, profile: TasteProfile, weights: Weights) -> tuple[dict[int, _Candidate], dict]:
-    """Gather and score the candidates; return them and the visible anchors' labels (owner, excerpt)."""
-    history = profile.history
-    neighbours = []
-    if history and weights.co_view:
-        neighbours = list(
-            PhotoNeighbor.objects.filter(photo_id__in=list(history)).values_list(
-                "photo_id", "neighbor_id", "score", "people"
-            )
-        )
-    pool_tags = profile.top_tag_ids(POOL_TAGS) if weights.content else []
-    pools = PopularPhoto.objects.filter(Q(tag__isnull=True) | Q(tag_id__in=pool_tags)).values_list(
-        "photo_id", "tag_id", "score", "week_views"
-    )
-    popularity: dict[int, tuple[float, int]] = {}
-    pool_totals: dict[int | None, float] = {}
-    for photo_id, tag_id, score, week_views in pools:
-        popularity[photo_id] = (score, week_views)
-        pool_totals[tag_id] = pool_totals.get(tag_id, 0.0) + score
-    ids = {row[1] for row in neighbours} | set(popularity) | set(history)
+def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool]]:
+    """Return (owner id, owner username, caption excerpt, seen) of those photos ``viewer`` may see."""
     rows = (
         photos_visible_to(viewer)
-        .filter(pk__in=ids)
+        .filter(pk__in=photo_ids)
+        .order_by()
         .annotate(excerpt=Left("caption", EXCERPT + 1), **_seen_flags(viewer))
         .values_list("pk", "owner_id", "owner__username", "excerpt", "viewed", "liked_it", "commented")
     )
-    anchors, candidates = {}, {}
-    for pk, owner_id, username, excerpt, *seen in rows:
-        if pk in history:
-            anchors[pk] = (username, excerpt)
-        elif not any(seen) and owner_id != viewer.pk:
-            candidates[pk] = _Candidate(pk, owner_id, *popularity.get(pk, (0.0, 0)))
-    _score_co_view(candidates, neighbours, history, anchors)
-    if profile.tags and weights.content:
-        _score_content(candidates, profile, pool_totals)
-    return candidates, anchors
+    return {pk: (owner_id, username, excerpt, any(seen)) for pk, owner_id, username, excerpt, *seen in rows}
 
 
-def _score_co_view(candidates: dict, neighbours: list, history: dict[int, Seen], anchors: dict) -> None:
-    for anchor, neighbour, score, people in neighbours:
-        candidate = candidates.get(neighbour)
-        # An anchor the viewer may no longer see (made private since) is neither used nor named.
-        if candidate is None or anchor not in anchors:
-            continue
-        contribution = history[anchor].weight * score
-        candidate.co_view += contribution
-        if candidate.anchor is None or contribution > candidate.anchor[0]:
-            candidate.anchor = (contribution, anchor, people)
+def _anchor_label(username: str, excerpt: str) -> str:
+    excerpt = excerpt.strip()
+    if not excerpt:
+        return f"a photo by @{username}"
+    return f"“{excerpt[:EXCERPT]}{'…' if len(excerpt) > EXCERPT else ''}”"
 
 
-def _score_content(candidates: dict[int, _Candidate], profile: TasteProfile, pool_totals: dict) -> None:
-    """Score how likely the person picks each candidate for its content.
-
-    That is how much of their history has the candidate's tag (or category), times how much of
-    the attention that tag gets goes to this photo: its popularity over the tag pool's. A match
-    alone cannot rank: hundreds of photos share a tag, and the well-liked ones are picked more.
-    """
-    rows = PhotoTag.objects.filter(photo_id__in=list(candidates)).values_list(
-        "photo_id", "tag_id", "tag__categories", "confidence"
-    )
-    tags: dict[int, dict[int, float]] = {}
-    categories: dict[int, set[str]] = {}
-    for photo_id, tag_id, tag_categories, confidence in rows:
-        photo_tags = tags.setdefault(photo_id, {})
-        photo_tags[tag_id] = max(photo_tags.get(tag_id, 0.0), confidence)
-        categories.setdefault(photo_id, set()).update(tag_categories or [])
-    site_total = pool_totals.get(None) or 1.0
-    for photo_id, photo_tags in tags.items():
-        candidate = candidates[photo_id]
-        terms = [
-            (
-                profile.tags[tag_id].weight
-                / profile.total
-                * confidence
-                * candidate.popularity
-                # A tag whose pool was not read (not among the favourites) is shared as if site-wide.
-                / (pool_totals.get(tag_id) or site_total),
-                "tag",
-                tag_id,
-            )
-            for tag_id, confidence in photo_tags.items()
-            if tag_id in profile.tags
-        ]
-        terms += [
-            (
-                CATEGORY_FACTOR * profile.categories[name].weight / profile.total * candidate.popularity / site_total,
-                "category",
-                name,
-            )
-            for name in categories[photo_id]
-            if name in profile.categories
-        ]
-        if terms and max(term[0] for term in terms) > 0:
-            candidate.content = sum(term[0] for term in terms)
-            candidate.term = max(terms, key=lambda term: term[0])
-
-
-def _blend(candidates: list[_Candidate], weights: Weights) -> None:
-    signals = {"co_view": weights.co_view, "content": weights.content, "popularity": weights.popularity}
-    for name, weight in signals.items():
-        top = max((getattr(candidate, name) for candidate in candidates), default=0.0)
-        for candidate in candidates:
-            part = weight * getattr(candidate, name) / top if top > 0 and weight else 0.0
-            if part > 0:
-                candidate.parts[name] = part
-    for candidate in candidates:
-        candidate.score = sum(candidate.parts.values())
-
-
-def _reasons(candidate: _Candidate, profile: TasteProfile, anchors: dict) -> list[Reason]:
+def _reasons(scores: Scores, at: int, profile: TasteProfile, pools: list, anchors: dict) -> list[Reason]:
+    """Return the reasons for candidate ``at``, from the evidence that scored it, strongest first."""
     reasons = []
-    parts = sorted(candidate.parts.items(), key=lambda item: -item[1])
-    for rank, (name, part) in enumerate(parts):
-        if rank and part < REASON_SHARE * candidate.score:
+    parts = sorted(
+        ((scores.parts[at, i], name) for i, name in enumerate(SIGNALS) if scores.parts[at, i] > 0), reverse=True
+    )
+    for rank, (part, name) in enumerate(parts):
+        if rank and part < REASON_SHARE * scores.score[at]:
             break
         if name == "co_view":
-            _, anchor, people = candidate.anchor
-            username, excerpt = anchors[anchor]
-            label = f"a photo by @{username}"
-            if excerpt.strip():
-                label = f"“{excerpt.strip()[:EXCERPT]}{'…' if len(excerpt) > EXCERPT else ''}”"
-            text = f"People who viewed {label} also viewed this"
-            reasons.append(Reason("co_view", text, photo_id=anchor, count=people))
+            anchor = int(scores.anchor[at])
+            text = f"People who viewed {_anchor_label(*anchors[anchor])} also viewed this"
+            reasons.append(Reason("co_view", text, photo_id=anchor, count=int(scores.people[at])))
         elif name == "content":
-            _, kind, key = candidate.term
-            interest = profile.tags[key] if kind == "tag" else profile.categories[key]
-            count, verb = len(interest.photo_ids), profile.verb(interest.photo_ids)
+            kind, key = pools[scores.pool[at]]
+            taste = profile.tags[key] if kind == "tag" else profile.categories[key]
+            count, verb = len(taste.photo_ids), profile.verb(taste.photo_ids)
+            plural = "s" if count != 1 else ""
             if kind == "tag":
-                text = f"Because you {verb} {count} photo{'s' if count != 1 else ''} tagged {interest.name}"
-                reasons.append(Reason("tag", text, tag=interest.name, count=count))
+                text = f"Because you {verb} {count} photo{plural} tagged {taste.name}"
+                reasons.append(Reason("tag", text, tag=taste.name, count=count))
             else:
-                text = f"Because you {verb} {count} {interest.name} photo{'s' if count != 1 else ''}"
-                reasons.append(Reason("category", text, count=count))
-        elif candidate.week_views:
-            reasons.append(Reason("popular", "Popular this week", count=candidate.week_views))
+                reasons.append(
+                    Reason("category", f"Because you {verb} {count} {taste.name} photo{plural}", count=count)
+                )
+        elif scores.week_views[at]:
+            reasons.append(Reason("popular", "Popular this week", count=int(scores.week_views[at])))
         else:
             reasons.append(Reason("popular", "Popular on socialsite"))
     return reasons
@@ -257,14 +146,27 @@ def ranked_for(viewer: Viewer, *, weights: Weights = BLEND) -> list[tuple[int, f
     """Return (photo id, score, reasons) of everything Explore would show ``viewer``, best first."""
     history = recent_history(viewer, limit=HISTORY_SIZE) if viewer.is_authenticated else {}
     profile = taste_profile(history)
-    candidates, anchors = _candidates(viewer, profile, weights)
-    _blend(list(candidates.values()), weights)
+    evidence = evidence_read(profile, co_view=bool(weights.co_view), content=bool(weights.content))
+    scores = candidates_score(evidence, profile, evidence.candidate_ids(list(history)), list(history), weights)
+    best = np.lexsort((-scores.photo, -scores.score))[:SHORTLIST]
+    best = best[scores.score[best] > 0]
+    visible = _visible(viewer, scores.photo[best].tolist() + list(history))
+    # An anchor the viewer may no longer see (made private since) is neither used nor named.
+    anchors = {pk: (username, excerpt) for pk, (_, username, excerpt, _) in visible.items() if pk in history}
+    owners = {
+        pk: owner_id
+        for pk, (owner_id, _, _, seen) in visible.items()
+        if pk not in history and not seen and owner_id != viewer.pk
+    }
+    kept = np.array(sorted(owners), dtype=np.int64)
+    scores = candidates_score(evidence, profile, kept, list(anchors), weights)
     ranked, per_owner = [], {}
-    for candidate in sorted(candidates.values(), key=lambda c: (-c.score, -c.photo_id)):
-        if candidate.score <= 0 or per_owner.get(candidate.owner_id, 0) >= MAX_PER_OWNER:
+    for at in np.lexsort((-scores.photo, -scores.score)).tolist():
+        photo_id, owner_id = int(scores.photo[at]), owners[int(scores.photo[at])]
+        if scores.score[at] <= 0 or per_owner.get(owner_id, 0) >= MAX_PER_OWNER:
             continue
-        per_owner[candidate.owner_id] = per_owner.get(candidate.owner_id, 0) + 1
-        ranked.append((candidate.photo_id, candidate.score, _reasons(candidate, profile, anchors)))
+        per_owner[owner_id] = per_owner.get(owner_id, 0) + 1
+        ranked.append((photo_id, float(scores.score[at]), _reasons(scores, at, profile, evidence.pools, anchors)))
         if len(ranked) == MAX_RESULTS:
             break
     return ranked
@@ -282,7 +184,8 @@ def recommendations_for(
     window = ranked[start : start + size]
     photos = {}
     if window:
-        chosen = photos_visible_to(viewer).filter(pk__in=[pk for pk, _, _ in window])
+        # Every id in ``ranked`` came through photos_visible_to in this request: load what the cards show.
+        chosen = Photo.objects.filter(pk__in=[pk for pk, _, _ in window])
         photos = {photo.pk: photo for photo in photo_list(viewer, chosen)}
     items = [Recommendation(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
     more = bool(window) and start + size < len(ranked)

@@ -27,7 +27,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     FloatField,
@@ -37,11 +39,12 @@ from django.db.models import (
     QuerySet,
     TextField,
     Value,
+    When,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat
 
-from photos.models import Photo, Tag
+from photos.models import Photo, PhotoSearchTerm, Tag
 from photos.search_index import TAG_WEIGHT
 from photos.search_text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
 from photos.selectors import Viewer, photo_list, photos_visible_to
@@ -86,12 +89,21 @@ def _by_term_joins(photos: QuerySet[Photo], query: ParsedQuery, min_weight: floa
 def _by_document(photos: QuerySet[Photo], query: ParsedQuery) -> QuerySet[Photo]:
     # Keys are letters and digits, and never a stopword such as "or": websearch syntax sees plain words.
     photos = photos.filter(_WebSearch(F("search_document"), Value(" ".join(query.terms))))
-    weights = [Coalesce(Cast(KeyTextTransform(key, "search_weights"), FloatField()), 0.0) for key in query.terms]
-    weights += [Coalesce(Cast(KeyTextTransform(key, "search_weights"), FloatField()), 0.0) for key in query.pairs]
+    weights = [_weight(key) for key in query.terms]
+    # Most word pairs are no name at all: one index probe (run once, not per photo) spares
+    # reading the pair's weight from every matching photo.
+    weights += [
+        Case(When(Exists(PhotoSearchTerm.objects.filter(term=key)), then=_weight(key)), default=0.0)
+        for key in query.pairs
+    ]
     score = weights[0]
     for weight in weights[1:]:
         score = score + weight
     return photos.annotate(score=score, _created_at=F("created_at"), _photo_id=F("pk"))
+
+
+def _weight(key: str) -> Coalesce:
+    return Coalesce(Cast(KeyTextTransform(key, "search_weights"), FloatField()), 0.0)
 
 
 def _ranked(photos: QuerySet[Photo], query: ParsedQuery, *, min_weight: float = 0.0) -> QuerySet[Photo]:
@@ -200,20 +212,26 @@ class SearchPage:
     next_cursor: str | None = None
 
 
-def search_page(photos: QuerySet[Photo], query: ParsedQuery, *, cursor: str | None, size: int) -> SearchPage:
-    """Return the page of ranked ``photos`` after ``cursor``, each with why it matched.
+def search_page(
+    viewer: Viewer, query: ParsedQuery, *, cursor: str | None, size: int, tags_only: bool = False
+) -> SearchPage:
+    """Return the page after ``cursor`` of what ``photo_search`` (or, ``tags_only``, ``tag_photos``) finds.
 
-    ``photos`` comes from ``photo_search`` or ``tag_photos``; each photo gets ``matched_tags``
-    and ``caption_match`` (see ``match_reasons``).
+    Each photo gets ``score``, ``matched_tags`` and ``caption_match`` (see ``match_reasons``).
+    Two queries whatever ``size``: the page's photos, and their tags.
     """
+    if not query:
+        return SearchPage([])
+    min_weight = TAG_WEIGHT if tags_only else 0.0
+    ranked = _ranked(photos_visible_to(viewer), query, min_weight=min_weight)
     if cursor:
         after = Position.decode(cursor)
-        photos = photos.filter(
+        ranked = ranked.filter(
             Q(score__lt=after.score)
             | Q(score=after.score, _created_at__lt=after.created_at)
             | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
         )
-    rows = list(photos[: size + 1])
+    rows = list(photo_list(viewer, ranked)[: size + 1])
     page = SearchPage(rows[:size])
     for photo in page.photos:
         photo.matched_tags, photo.caption_match = match_reasons(photo, query)

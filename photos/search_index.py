@@ -1,4 +1,4 @@
-"""Keep the search index: each photo's PhotoSearchTerm rows and its caption document.
+"""Keep the search index: each photo's PhotoSearchTerm rows, search document and search weights.
 
 A photo is indexed under the keys (see photos.search_text) of its tags' names, their
 categories, the CNN classes behind them and its caption words. A key's weight says how well it
@@ -14,6 +14,12 @@ kind of match decide the order, and confidence the order within a kind:
 where bonus = confidence / 2, plus 0.4 when the owner added the tag: at most 0.9, so bands
 never overlap. A longer name is also indexed whole and by adjacent pairs at its full weight, so
 ``hot dog`` finds hot dogs first and ``dog`` finds dogs before hot dogs.
+
+The same weights are stored twice, each shaped for one kind of query (see photos.search): as
+PhotoSearchTerm rows, whose (term, weight, created_at, photo) index serves one-word searches and
+tag pages best first; and on the photo itself, as ``search_weights`` beside ``search_document``
+(the caption's keys in order, then every one-word key), which PostgreSQL full-text indexes for
+searches of several words.
 
 The index is derived data: ``photo_search_document_refresh`` rebuilds one photo's entries from
 its caption and tags and is called by every service that changes them.

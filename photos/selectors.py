@@ -56,10 +56,7 @@ def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None) -> QuerySe
     photos = photos.select_related("owner").prefetch_related(
         Prefetch("photo_tags", queryset=PhotoTag.objects.select_related("tag").order_by("-confidence", "tag__name"))
     )
-    if viewer.is_authenticated:
-        liked = Exists(Like.objects.filter(user=viewer, photo=OuterRef("pk")))
-    else:
-        liked = Value(False)
+    liked = Exists(Like.objects.filter(user=viewer, photo=OuterRef("pk"))) if viewer.is_authenticated else Value(False)
     return photos.annotate(liked=liked)
 
 
@@ -88,13 +85,9 @@ def user_get(*, viewer: Viewer, username: str) -> User:
     """Return the active user with profile counts, or 404; blocked pairs cannot see each other."""
     users = User.objects.filter(is_active=True).annotate(
         follower_count=Count("follower_set", filter=Q(follower_set__status=Follow.Status.ACCEPTED), distinct=True),
-        following_count=Count(
-            "following_set", filter=Q(following_set__status=Follow.Status.ACCEPTED), distinct=True
-        ),
+        following_count=Count("following_set", filter=Q(following_set__status=Follow.Status.ACCEPTED), distinct=True),
         # Shown to the owner only (a link to the requests page); free here, in the same join.
-        follow_request_count=Count(
-            "follower_set", filter=Q(follower_set__status=Follow.Status.PENDING), distinct=True
-        ),
+        follow_request_count=Count("follower_set", filter=Q(follower_set__status=Follow.Status.PENDING), distinct=True),
     )
     if viewer.is_authenticated:
         blocking, blocked_by = _blocked_user_ids(viewer)

@@ -41,8 +41,15 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
     return user
 
 
-def user_update(*, user: User, display_name: str | None = None, bio: str | None = None, avatar=None,
-                is_private: bool | None = None, history_paused: bool | None = None) -> User:
+def user_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar=None,
+    is_private: bool | None = None,
+    history_paused: bool | None = None,
+) -> User:
     """Update the editable profile fields that were given."""
     fields = {"display_name": display_name, "bio": bio, "is_private": is_private, "history_paused": history_paused}
     for name, value in fields.items():
@@ -68,9 +75,7 @@ def hashtags_in(caption: str) -> list[str]:
 def _hashtags_sync(photo: Photo) -> None:
     wanted = hashtags_in(photo.caption)
     photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).exclude(tag__name__in=wanted).delete()
-    existing = set(
-        photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).values_list("tag__name", flat=True)
-    )
+    existing = set(photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).values_list("tag__name", flat=True))
     for name in wanted:
         if name not in existing:
             tag, _ = Tag.objects.get_or_create(name=name)

@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +13,7 @@ from photos import selectors, services
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.history import interests_for
 from photos.imaging import UploadRejected
+from photos.throttles import RegisterThrottle, UploadThrottle, throttle_posts
 
 PAGE_SIZE = 24
 
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "photos/feed.html", {"page": _page(request, selectors.feed_for_user(request.user))})
 
 
+@throttle_posts(RegisterThrottle)
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -46,6 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@throttle_posts(UploadThrottle)
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
@@ -66,7 +69,14 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    owner = selectors.user_get(viewer=request.user, username=username)
+    try:
+        owner = selectors.user_get(viewer=request.user, username=username)
+    except Http404:
+        if not request.user.is_authenticated:
+            raise
+        # Someone you block: a bare page to unblock them from (404 if you do not block them).
+        blocked = selectors.blocked_user_get(blocker=request.user, username=username)
+        return render(request, "photos/profile_blocked.html", {"owner": blocked})
     photos = selectors.user_photos(viewer=request.user, owner=owner)
     context = {
         "owner": owner,
@@ -82,7 +92,10 @@ def connections(request: HttpRequest, username: str, side: str) -> HttpResponse:
     owner = selectors.user_get(viewer=request.user, username=username)
     if not selectors.connections_visible(viewer=request.user, owner=owner):
         return render(request, "photos/people.html", {"owner": owner, "side": side, "hidden": True}, status=403)
-    follows = selectors.followers_of(owner) if side == "followers" else selectors.following_of(owner)
+    if side == "followers":
+        follows = selectors.followers_of(owner, viewer=request.user)
+    else:
+        follows = selectors.following_of(owner, viewer=request.user)
     page = _page(request, follows)
     people = [follow.follower if side == "followers" else follow.followee for follow in page]
     return render(request, "photos/people.html", {"owner": owner, "side": side, "page": page, "people": people})
@@ -126,7 +139,8 @@ def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     services.photo_view_record(user=request.user, photo=photo)
-    context = {"photo": photo, "comments": selectors.photo_comments(photo), "comment_form": CommentForm()}
+    comments = selectors.photo_comments(photo, viewer=request.user)
+    context = {"photo": photo, "comments": comments, "comment_form": CommentForm()}
     return render(request, "photos/photo_detail.html", context)
 
 

@@ -12,6 +12,10 @@ urlpatterns = [
     path("", include("photos.urls")),
 ]
 
+# API clients get JSON for unknown URLs and crashes too; pages keep Django's HTML answers.
+handler404 = "photos.apis.errors.page_not_found"
+handler500 = "photos.apis.errors.server_error"
+
 if settings.SERVE_MEDIA:
     # Local media (make run, a single machine): served by Django. With object storage, the
     # storage serves it. Every stored copy is a re-encoded image without metadata.

@@ -1,5 +1,6 @@
 """API for photos: upload, detail, likes, comments and the feed."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -11,9 +12,28 @@ from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
+from photos.imaging import ACCEPTED, UploadRejected
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
 from photos.throttles import UploadThrottle
+
+# Room for the caption, the visibility and the multipart framing around the image.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def _refuse_oversized_body(request) -> None:
+    """Refuse a body that declares itself over the cap before it is read and spooled to disk.
+
+    The pipeline caps the image itself too; this spares the disk and the time of a huge body.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.PHOTO_MAX_BYTES + FORM_OVERHEAD_BYTES:
+        limit = settings.PHOTO_MAX_BYTES
+        size = f"{limit / 2**20:.3g} MB" if limit >= 2**20 else f"{limit:,} bytes"
+        raise UploadRejected(f"The upload is larger than {size}. Upload a smaller image.", status=413, code="too_large")
 
 
 def _photo_data(request, photo_id: int) -> dict:
@@ -27,12 +47,16 @@ class PhotoCreateApi(APIView):
     throttle_classes = [UploadThrottle]
 
     class InputSerializer(serializers.Serializer):
-        image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF (first frame); metadata is removed.")
+        image = serializers.FileField(
+            help_text="JPEG, PNG, WebP or GIF (first frame); metadata is removed.",
+            error_messages={"empty": f"The file is empty. {ACCEPTED}", "required": f"Attach an image. {ACCEPTED}"},
+        )
         caption = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, default=Photo.Visibility.PUBLIC)
 
     @extend_schema(request=InputSerializer, responses={201: PhotoSerializer})
     def post(self, request):
+        _refuse_oversized_body(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         photo = services.photo_create(owner=request.user, **data.validated_data)
@@ -72,7 +96,9 @@ class PhotoDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-LikeOutput = inline_serializer("LikeState", {"liked": serializers.BooleanField(), "like_count": serializers.IntegerField()})
+LikeOutput = inline_serializer(
+    "LikeState", {"liked": serializers.BooleanField(), "like_count": serializers.IntegerField()}
+)
 
 
 class LikeApi(APIView):

@@ -1,6 +1,5 @@
 """API for search: photos by what is in them, photos by tag, popular tags and completion."""
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -10,7 +9,6 @@ from rest_framework.views import APIView
 
 from photos import search
 from photos.apis.serializers import PhotoSerializer
-from photos.models import Photo
 from photos.search_text import ParsedQuery
 
 DEFAULT_PAGE_SIZE = 24
@@ -57,8 +55,10 @@ SearchPageOutput = inline_serializer(
 )
 
 
-def _page_response(request: Request, photos: QuerySet[Photo], query: ParsedQuery, page_input: dict) -> Response:
-    page = search.search_page(photos, query, cursor=page_input.get("cursor"), size=page_input["page_size"])
+def _page_response(request: Request, query: ParsedQuery, page_input: dict, *, tags_only: bool = False) -> Response:
+    page = search.search_page(
+        request.user, query, cursor=page_input.get("cursor"), size=page_input["page_size"], tags_only=tags_only
+    )
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
@@ -74,8 +74,7 @@ class SearchApi(APIView):
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        query = search.parse_query(data.validated_data["q"])
-        return _page_response(request, search.photo_search(request.user, query), query, data.validated_data)
+        return _page_response(request, search.parse_query(data.validated_data["q"]), data.validated_data)
 
 
 class TagPhotosApi(APIView):
@@ -85,9 +84,7 @@ class TagPhotosApi(APIView):
         data.is_valid(raise_exception=True)
         # An unknown tag is an empty list, not a 404: a 404 would tell that a tag exists on
         # photos the caller may not see.
-        return _page_response(
-            request, search.tag_photos(request.user, name), search.tag_query(name), data.validated_data
-        )
+        return _page_response(request, search.tag_query(name), data.validated_data, tags_only=True)
 
 
 class TagListApi(APIView):

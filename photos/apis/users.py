@@ -133,7 +133,9 @@ class UserPhotosApi(ListAPIView):
 
 
 @extend_schema(
-    request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+    request=inline_serializer(
+        "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+    ),
     responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
 )
 class TokenApi(APIView):

@@ -208,10 +208,7 @@ def test_hashtags_are_found_and_follow_caption_edits(user, django_capture_on_com
     services.photo_update(photo=photo, caption="Awake #mondays")
     assert found("caturday") == [] and found("monday") == [photo.pk]
     assert [
-        m.match
-        for m in search.search_page(search.photo_search(user, "mondays"), parse_query("mondays"), cursor=None, size=5)
-        .photos[0]
-        .matched_tags
+        m.match for m in search.search_page(user, parse_query("mondays"), cursor=None, size=5).photos[0].matched_tags
     ] == ["tag"]
 
 
@@ -225,13 +222,11 @@ def test_cnn_tags_are_indexed_when_the_worker_writes_them(photo):
 
 def test_match_reasons_explain_each_result():
     photo = chelsea(caption="My cat")
-    page = search.search_page(search.photo_search(AnonymousUser(), "tabby"), parse_query("tabby"), cursor=None, size=5)
+    page = search.search_page(AnonymousUser(), parse_query("tabby"), cursor=None, size=5)
     [reason] = page.photos[0].matched_tags
     assert (reason.name, reason.match, reason.on) == ("cat", "class", "tabby")
     assert page.photos[0].caption_match is False and page.photos[0].pk == photo.pk
-    page = search.search_page(
-        search.photo_search(AnonymousUser(), "animal cat"), parse_query("animal cat"), cursor=None, size=5
-    )
+    page = search.search_page(AnonymousUser(), parse_query("animal cat"), cursor=None, size=5)
     assert [(r.match, r.on) for r in page.photos[0].matched_tags] == [("tag", "cat")]
     assert page.photos[0].caption_match is True
 
@@ -375,7 +370,12 @@ def test_any_tag_name_answers_without_a_server_error(name, api, client):
 def test_search_page_explains_matches_and_links_tag_chips(client):
     photo = chelsea(caption="Chelsea")
     html = client.get("/search/", {"q": "tabby"}).content.decode()
-    assert f'href="/p/{photo.pk}/"' in html and "the CNN saw tabby" in html and "a kind of" not in html and 'href="/tags/cat/"' in html
+    assert (
+        f'href="/p/{photo.pk}/"' in html
+        and "the CNN saw tabby" in html
+        and "a kind of" not in html
+        and 'href="/tags/cat/"' in html
+    )
     assert 'value="tabby"' in html  # the search box keeps the query
     home = client.get("/").content.decode()
     assert 'role="search"' in home and '<label for="search-q"' in home and ">Search</button>" in home

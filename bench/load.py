@@ -1,0 +1,302 @@
+#!/usr/bin/env python
+"""Load benchmark: gunicorn on loopback serving a seeded site to concurrent API clients.
+
+Seeds a synthetic site (``manage.py seed``) into its own PostgreSQL database, builds Explore's item
+model, starts gunicorn with the production settings on 127.0.0.1 only, and lets ``--clients``
+signed-in clients (threads, each with its own keep-alive connection and token) browse for
+``--duration`` seconds: the feed, a photo, a search and Explore, in random order, each client
+pausing a random think time (mean ``--think`` seconds) between requests as people do. Prints
+requests per second, p50/p95/p99 overall and per endpoint, and errors; the floor is zero 5xx and
+zero failed requests, and an overall p95 of at most 100 ms.
+
+    .venv/bin/python bench/load.py [--users 1000] [--photos 20000] [--duration 60] [--clients 50]
+                                   [--think 1.0] [--workers 3] [--fresh] [--drop]
+
+Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/) with the database
+``socialsite_load``, which it creates, reuses while it holds the requested site, and drops with
+--drop. REDIS_URL, when set, is the cache of the served site. The last line is one JSON object.
+"""
+
+import argparse
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "socialsite_load"
+FLOOR_P95_MS = 100.0
+SEARCHES = ["dog", "cat", "beach", "coffee", "flower", "animal", "food", "vehicle", "tabby", "dog beach", "qwzxv"]
+ENDPOINTS = ("feed", "photo", "search", "explore")
+MEDIA_ROOT = tempfile.mkdtemp(prefix="load-bench-media-")
+
+
+def _admin(server_url: str):
+    import psycopg
+
+    return psycopg.connect(urlunsplit(urlsplit(server_url)._replace(path="/postgres")), autocommit=True)
+
+
+def _site_in(database_url: str) -> tuple[int, int] | None:
+    """Return (photos, users) of the site in the database, or None when there is no migrated site."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url) as db:
+            return db.execute(
+                "SELECT (SELECT count(*) FROM photos_photo), (SELECT count(*) FROM photos_user)"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+
+
+def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) -> dict:
+    """Create, migrate and seed the database unless it holds this site; return what the clients need."""
+    reuse = not args.fresh and _site_in(database_url) == (args.photos, args.users)
+    if not reuse:
+        with _admin(server_url) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+            admin.execute(f"CREATE DATABASE {DB_NAME}")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["MEDIA_ROOT"] = MEDIA_ROOT  # the seeded site's few shared JPEGs
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialsite.test_settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count, Q
+    from rest_framework.authtoken.models import Token
+
+    from photos.item_model import item_model_rebuild
+    from photos.management.commands.seed import ANCHOR
+    from photos.models import Photo, User
+
+    call_command("migrate", verbosity=0)
+    seconds = None
+    if not reuse:
+        started = time.perf_counter()
+        call_command(
+            "seed", users=args.users, photos=args.photos, follows=args.users * 10, views=args.photos * 2, verbosity=0
+        )
+        # The seeded history ends at ANCHOR: build Explore as the beat task would the day after.
+        item_model_rebuild(now=ANCHOR + timedelta(days=1))
+        seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    # The clients: the public accounts that follow the most people (the busiest feeds).
+    people = list(
+        User.objects.filter(is_private=False)
+        .annotate(n=Count("following_set", filter=Q(following_set__status="accepted")))
+        .order_by("-n", "pk")[: args.clients]
+    )
+    tokens = [Token.objects.get_or_create(user=person)[0].key for person in people]
+    photo_ids = list(
+        Photo.objects.filter(visibility="public", owner__is_private=False, is_hidden=False)
+        .order_by("?")
+        .values_list("pk", flat=True)[:2000]
+    )
+    connection.close()
+    return {"tokens": tokens, "photo_ids": photo_ids, "seed_s": seconds}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Popen:
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "socialsite.settings",  # production settings: DEBUG off
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": MEDIA_ROOT,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "socialsite.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--preload",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def _wait_ready(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode}")
+        try:
+            if requests.get(f"{base}/api/v1/tags/", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    sys.exit("gunicorn did not answer in time")
+
+
+class Recorder:
+    """Latencies and outcomes from every client thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ms: dict[str, list[float]] = defaultdict(list)
+        self.statuses: Counter = Counter()
+        self.failures: Counter = Counter()
+
+    def add(self, endpoint: str, ms: float, status: int | None, failure: str | None = None) -> None:
+        with self.lock:
+            if failure:
+                self.failures[failure] += 1
+                return
+            self.ms[endpoint].append(ms)
+            self.statuses[status] += 1
+
+
+def _client(base: str, token: str, site: dict, seed: int, until: float, think: float, recorder: Recorder) -> None:
+    import requests
+
+    rng = random.Random(seed)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    time.sleep(rng.uniform(0, 2 * think))  # people arrive one by one, not all in the same millisecond
+    while time.monotonic() < until:
+        endpoint = rng.choice(ENDPOINTS)
+        url, params = {
+            "feed": (f"{base}/api/v1/feed/", None),
+            "photo": (f"{base}/api/v1/photos/{rng.choice(site['photo_ids'])}/", None),
+            "search": (f"{base}/api/v1/search/", {"q": rng.choice(SEARCHES)}),
+            "explore": (f"{base}/api/v1/recommendations/", None),
+        }[endpoint]
+        started = time.perf_counter()
+        try:
+            response = session.get(url, params=params, timeout=10)
+            response.content  # noqa: B018 - read the whole body, as a client would
+        except requests.RequestException as error:
+            recorder.add(endpoint, 0.0, None, failure=type(error).__name__)
+        else:
+            recorder.add(endpoint, (time.perf_counter() - started) * 1000, response.status_code)
+        time.sleep(rng.uniform(0, 2 * think))
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--photos", type=int, default=20_000)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between a client's requests (s)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--fresh", action="store_true", help="re-seed even if the database holds the site")
+    parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
+    args = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/load.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
+    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{DB_NAME}"))
+
+    site = _prepare_site(server_url, database_url, args)
+    seeded = f"seeded in {site['seed_s']:.0f} s" if site["seed_s"] else "reused"
+    print(f"site: {args.photos} photos, {args.users} users ({seeded}); {len(site['tokens'])} clients")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _start_gunicorn(port, args.workers, database_url)
+    try:
+        _wait_ready(base, server)
+        warm = Recorder()  # a few requests per client: connections, caches, code paths
+        for i, token in enumerate(site["tokens"]):
+            _client(base, token, site, 10_000 + i, time.monotonic() + 0.05, 0.0, warm)
+        recorder = Recorder()
+        load_before = os.getloadavg()[0]
+        until = time.monotonic() + args.duration
+        threads = [
+            threading.Thread(target=_client, args=(base, token, site, i, until, args.think, recorder))
+            for i, token in enumerate(site["tokens"])
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        if args.drop:
+            with _admin(server_url) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+    every = [ms for values in recorder.ms.values() for ms in values]
+    total = len(every) + sum(recorder.failures.values())
+    server_errors = sum(count for status, count in recorder.statuses.items() if status >= 500)
+    not_ok = sum(count for status, count in recorder.statuses.items() if status != 200)
+    print(f"\n{'endpoint':<9} {'requests':>8} {'p50':>7} {'p95':>7} {'p99':>7}  (ms)")
+    for endpoint in ENDPOINTS:
+        values = recorder.ms[endpoint]
+        print(
+            f"{endpoint:<9} {len(values):>8} {statistics.median(values) if values else 0:>7.1f} "
+            f"{_percentile(values, 95):>7.1f} {_percentile(values, 99):>7.1f}"
+        )
+    p95 = _percentile(every, 95)
+    meets = server_errors == 0 and not recorder.failures and p95 <= FLOOR_P95_MS
+    print(
+        f"\n{total / elapsed:.1f} requests/s over {elapsed:.0f} s from {args.clients} clients; statuses "
+        f"{dict(recorder.statuses)}, failed requests {dict(recorder.failures)}; p95 {p95:.1f} ms "
+        f"{'meets' if meets else 'MISSES'} the floor (no 5xx, no failures, p95 <= {FLOOR_P95_MS:.0f} ms)"
+    )
+    result = {
+        "photos": args.photos,
+        "users": args.users,
+        "clients": args.clients,
+        "think_s": args.think,
+        "workers": args.workers,
+        "duration_s": round(elapsed, 1),
+        "requests": total,
+        "rps": round(total / elapsed, 1),
+        "p50_ms": round(statistics.median(every), 1) if every else None,
+        "p95_ms": round(p95, 1),
+        "p99_ms": round(_percentile(every, 99), 1),
+        "server_errors": server_errors,
+        "non_200": not_ok,
+        "failed_requests": sum(recorder.failures.values()),
+        **{f"{endpoint}_p95_ms": round(_percentile(recorder.ms[endpoint], 95), 1) for endpoint in ENDPOINTS},
+        "floor_p95_ms": FLOOR_P95_MS,
+        "meets_floor": meets,
+        "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

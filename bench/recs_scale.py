@@ -1,0 +1,163 @@
+#!/usr/bin/env python
+"""Measure Explore at scale on PostgreSQL: item model rebuild time and memory, recommendations API p95.
+
+Seeds a synthetic site with ``manage.py seed`` (10,000 users, 100,000 photos, 1,000,000 views by
+default) into its own throwaway database, rebuilds the item model in a fresh child process (as a
+Celery worker would, so its peak memory is the rebuild's own), twice, and then asks the
+recommendations API for signed-in people drawn at random, in-process through DRF's test client.
+Floors: rebuild <= 60 s, API p95 <= 50 ms.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialsite .venv/bin/python bench/recs_scale.py \\
+        [--users 10000] [--photos 100000] [--views 1000000] [--requests 400]
+
+DATABASE_URL names the server; the benchmark's database is ``socialsite_recs_bench``, created and
+dropped by the run. The last line printed is one JSON object with the figures.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _django import ROOT, django_bench_env  # noqa: E402
+
+DB_NAME = "socialsite_recs_bench"
+REBUILD_FLOOR_S = 60.0
+P95_FLOOR_MS = 50.0
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def rebuild_in_child() -> None:
+    """Child process: rebuild the item model on the bench database; print the figures as JSON."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from photos.item_model import item_model_rebuild
+    from photos.management.commands.seed import ANCHOR
+
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report = item_model_rebuild(now=ANCHOR)  # the seeded site's "now"
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({**report.__dict__, "rss_before_mb": round(before_mb), "peak_rss_mb": round(peak_mb)}))
+
+
+def rebuild(database_url: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "socialsite.test_settings"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--rebuild-child"], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_api(requests: int, rng: random.Random) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from rest_framework.test import APIClient
+
+    from photos.models import User
+
+    setup_test_environment()  # lets the test client in (ALLOWED_HOSTS) without touching settings
+    people = list(User.objects.filter(photo_views__isnull=False).distinct().order_by("pk")[:5000])
+    client = APIClient()
+
+    def get(user) -> tuple[float, int, int]:
+        client.force_authenticate(user)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get("/api/v1/recommendations/")
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.status_code
+        return elapsed, len(queries), len(response.json()["results"])
+
+    for user in rng.sample(people, 30):  # warm the database's and Python's caches
+        get(user)
+    timings, counts, sizes = [], set(), []
+    for user in rng.choices(people, k=requests):
+        elapsed, count, size = get(user)
+        timings.append(elapsed)
+        counts.add(count)
+        sizes.append(size)
+    return {
+        "api_requests": requests,
+        "api_p50_ms": round(statistics.median(timings), 1),
+        "api_p95_ms": round(_percentile(timings, 95), 1),
+        "api_p99_ms": round(_percentile(timings, 99), 1),
+        "api_max_ms": round(max(timings), 1),
+        "api_queries_per_request": sorted(counts),
+        "api_mean_results": round(statistics.mean(sizes), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--views", type=int, default=1_000_000)
+    parser.add_argument("--follows", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--rebuild-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rebuild_child:
+        return rebuild_in_child()
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/recs_scale.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
+
+    with django_bench_env(DB_NAME):
+        from django.core.management import call_command
+        from django.db import connection
+
+        started = time.perf_counter()
+        call_command(
+            "seed", users=args.users, photos=args.photos, follows=args.follows, views=args.views, seed=1, verbosity=0
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # fresh statistics, as autovacuum would leave them
+        seconds = time.perf_counter() - started
+        print(f"seeded {args.users} users, {args.photos} photos, {args.views} views in {seconds:.0f} s")
+
+        bench_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{connection.settings_dict['NAME']}"))
+        connection.close()  # the child rebuilds through its own connection
+        rebuilds = [rebuild(bench_url) for _ in range(2)]
+        for number, report in enumerate(rebuilds, 1):
+            print(f"rebuild {number}: {report}")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE photos_photoneighbor; ANALYZE photos_popularphoto")
+        api = measure_api(args.requests, random.Random(1))
+        print(f"recommendations API: {api}")
+
+        slowest = max(report["seconds"] for report in rebuilds)
+        summary = {
+            "benchmark": "recs_scale",
+            "database": connection.vendor,
+            "users": args.users,
+            "photos": args.photos,
+            "views": args.views,
+            "interactions_read": rebuilds[0]["interactions"],
+            "neighbour_pairs": rebuilds[0]["neighbours"],
+            "pool_entries": rebuilds[0]["popular"],
+            "rebuild_seconds": [report["seconds"] for report in rebuilds],
+            "rebuild_peak_rss_mb": max(report["peak_rss_mb"] for report in rebuilds),
+            "rebuild_rss_before_mb": rebuilds[0]["rss_before_mb"],
+            **api,
+            "cpu_load_1min": round(os.getloadavg()[0], 2),
+            "floor_met": slowest <= REBUILD_FLOOR_S and api["api_p95_ms"] <= P95_FLOOR_MS,
+        }
+        print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
