@@ -83,9 +83,7 @@ def create_photos(media: Path, count: int) -> list[int]:
     for i in range(count):
         name = f"photos/bench/{i:04d}.jpg"
         (media / name).write_bytes(make_12mp_jpeg(SAMPLES[i % len(SAMPLES)], seed=i))
-        photo = Photo.objects.create(
-            owner=owner, image=name, thumbnail=name, width=SIZE_12MP[0], height=SIZE_12MP[1]
-        )
+        photo = Photo.objects.create(owner=owner, image=name, thumbnail=name, width=SIZE_12MP[0], height=SIZE_12MP[1])
         ids.append(photo.pk)
     return ids
 
@@ -195,7 +193,8 @@ def main() -> None:
         # Warm-up, untimed: load the model (converted once and cached on disk), as a worker does at its first task.
         t = time.perf_counter()
         pipeline.predict_tags(
-            [np.zeros((224, 224, 3), np.uint8)], cache_dir=settings.RECOGNITION_CACHE_DIR,
+            [np.zeros((224, 224, 3), np.uint8)],
+            cache_dir=settings.RECOGNITION_CACHE_DIR,
             num_threads=settings.RECOGNITION_NUM_THREADS,
         )
         print(f"model load (first task of a worker): {time.perf_counter() - t:.2f} s")

@@ -27,8 +27,16 @@ class PhotoTagInline(admin.TabularInline):
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "preview", "owner", "short_caption", "visibility", "status", "is_hidden",
-        "like_count", "comment_count", "created_at",
+        "id",
+        "preview",
+        "owner",
+        "short_caption",
+        "visibility",
+        "status",
+        "is_hidden",
+        "like_count",
+        "comment_count",
+        "created_at",
     ]
     list_display_links = ["id", "preview"]
     list_filter = ["status", "visibility", "is_hidden", "created_at"]

@@ -14,12 +14,8 @@ class User(AbstractUser):
         max_length=500, blank=True, validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(500)]
     )
     avatar = models.ImageField(upload_to="avatars/", blank=True)
-    is_private = models.BooleanField(
-        default=False, help_text="Only approved followers see this account's photos."
-    )
-    history_paused = models.BooleanField(
-        default=False, help_text="Stop recording viewed photos for recommendations."
-    )
+    is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
+    history_paused = models.BooleanField(default=False, help_text="Stop recording viewed photos for recommendations.")
 
     def __str__(self) -> str:
         return self.username
@@ -233,9 +229,7 @@ class PhotoNeighbor(models.Model):
     # No database constraints: checking a million fresh rows at every rebuild doubled its time, and
     # the rows are derived, replaced every rebuild, deleted with their photos by Django (CASCADE),
     # and only ever read through photos_visible_to.
-    photo = models.ForeignKey(
-        Photo, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     neighbor = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     score = models.FloatField(help_text="Cosine similarity of the two photos' time-decayed audiences.")
     people = models.PositiveIntegerField(help_text="How many people interacted with both photos.")

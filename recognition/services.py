@@ -79,8 +79,9 @@ def _tags_for(predictions: Iterable) -> dict[str, Tag]:
     return tags
 
 
-def photos_auto_tags_replace(*, results: Sequence[tuple[Photo, Sequence]], model_version: str,
-                             taxonomy_version: str) -> None:
+def photos_auto_tags_replace(
+    *, results: Sequence[tuple[Photo, Sequence]], model_version: str, taxonomy_version: str
+) -> None:
     """Replace the CNN tags (never hashtag or user tags) of a batch of photos and mark them tagged.
 
     One transaction and a fixed number of queries for the whole batch (plus the search index),

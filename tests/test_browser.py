@@ -33,9 +33,7 @@ def browser_page(tmp_path):
     # live server happen in its own thread, and the test only reads after the browser acts.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -87,8 +85,9 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
 
 
 @pytest.mark.worker
-def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(browser_page, live_server, start_worker,
-                                                                          settings, tmp_path):
+def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
+    browser_page, live_server, start_worker, settings, tmp_path
+):
     from skimage import data
 
     start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)

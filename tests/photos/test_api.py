@@ -171,9 +171,7 @@ def test_follow_flow_and_lists(user):
     assert client.post(f"/api/v1/users/{user.username}/follow/").status_code == 400
     assert client.post("/api/v1/users/nobody/follow/").status_code == 404
     assert [u["username"] for u in client.get("/api/v1/users/bob/followers/").json()["results"]] == [user.username]
-    assert [u["username"] for u in client.get(f"/api/v1/users/{user.username}/following/").json()["results"]] == [
-        "bob"
-    ]
+    assert [u["username"] for u in client.get(f"/api/v1/users/{user.username}/following/").json()["results"]] == ["bob"]
     assert client.get("/api/v1/users/bob/").json()["follow_status"] == "accepted"
     assert client.get("/api/v1/users/carol/").json()["follow_status"] == "pending"
     assert client.get("/api/v1/users/carol/followers/").status_code == 403
@@ -212,10 +210,18 @@ def test_openapi_schema_describes_the_endpoints(api):
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
-        "/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/users/me/", "/api/v1/users/{username}/",
-        "/api/v1/users/{username}/follow/", "/api/v1/users/{username}/followers/",
-        "/api/v1/users/{username}/following/", "/api/v1/users/{username}/photos/", "/api/v1/photos/",
-        "/api/v1/photos/{photo_id}/", "/api/v1/photos/{photo_id}/like/", "/api/v1/photos/{photo_id}/comments/",
+        "/api/v1/auth/register/",
+        "/api/v1/auth/token/",
+        "/api/v1/users/me/",
+        "/api/v1/users/{username}/",
+        "/api/v1/users/{username}/follow/",
+        "/api/v1/users/{username}/followers/",
+        "/api/v1/users/{username}/following/",
+        "/api/v1/users/{username}/photos/",
+        "/api/v1/photos/",
+        "/api/v1/photos/{photo_id}/",
+        "/api/v1/photos/{photo_id}/like/",
+        "/api/v1/photos/{photo_id}/comments/",
         "/api/v1/feed/",
     ]:
         assert path in paths, path

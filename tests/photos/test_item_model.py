@@ -35,7 +35,10 @@ def test_neighbours_are_cosines_of_audiences_with_enough_people_in_common():
     # people x photos 10, 20, 30: photos 10 and 20 share three people, 30 shares one with each.
     matrix = _matrix([[1, 1, 0], [1, 1, 0], [2, 1, 1], [0, 0, 1]])
     found = recommender.item_neighbours(matrix, np.array([10, 20, 30]), k=5, min_people=2)
-    pairs = {(a, b): (round(s, 6), p) for a, b, s, p in zip(found.photo, found.neighbour, found.score, found.people)}
+    pairs = {
+        (a, b): (round(s, 6), p)
+        for a, b, s, p in zip(found.photo, found.neighbour, found.score, found.people, strict=True)
+    }
     expected = round(4 / (np.sqrt(6) * np.sqrt(3)), 6)
     assert pairs == {(10, 20): (expected, 3), (20, 10): (expected, 3)}
 

@@ -54,9 +54,7 @@ def test_refused_upload_leaves_no_row_and_no_file(user, media_root, data, status
     assert stored_files(media_root) == []
 
 
-@pytest.mark.parametrize(
-    ("caption", "visibility"), [("a\x00b", "public"), ("x" * 2201, "public"), ("ok", "everyone")]
-)
+@pytest.mark.parametrize(("caption", "visibility"), [("a\x00b", "public"), ("x" * 2201, "public"), ("ok", "everyone")])
 def test_invalid_caption_or_visibility_is_refused_before_anything_is_written(user, media_root, caption, visibility):
     with pytest.raises(ValidationError):
         services.photo_create(owner=user, image=io.BytesIO(jpeg_bytes()), caption=caption, visibility=visibility)

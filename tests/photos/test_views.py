@@ -21,8 +21,12 @@ def test_landing_page_for_visitors_shows_public_photos_only(client):
 def test_signup_logs_in_and_sends_to_upload(client):
     response = client.post(
         "/accounts/signup/",
-        {"username": "newbie", "email": "", "password1": "correct horse battery staple",
-         "password2": "correct horse battery staple"},
+        {
+            "username": "newbie",
+            "email": "",
+            "password1": "correct horse battery staple",
+            "password2": "correct horse battery staple",
+        },
     )
     assert response.status_code == 302 and response.url == "/upload/"
     assert client.get("/").context["user"].username == "newbie"
@@ -62,8 +66,12 @@ def test_upload_requires_login(client):
 
 def test_photo_page_shows_tags_with_why(client, photo):
     PhotoTagFactory(
-        photo=photo, tag__name="coffee", tag__categories=["drink", "food"], confidence=0.95,
-        classes=[{"name": "espresso", "score": 0.95}], rule="tag:coffee",
+        photo=photo,
+        tag__name="coffee",
+        tag__categories=["drink", "food"],
+        confidence=0.95,
+        classes=[{"name": "espresso", "score": 0.95}],
+        rule="tag:coffee",
     )
     html = client.get(f"/p/{photo.pk}/").content.decode()
     assert "coffee" in html and "Why?" in html and "espresso" in html and "95%" in html

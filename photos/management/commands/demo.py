@@ -9,7 +9,7 @@ from tqdm import tqdm
 from photos import services
 from photos.models import User
 
-PASSWORD = "demo-photos-2026"
+PASSWORD = "demo-photos-2026"  # noqa: S105 - a published demo password, for demo accounts only
 PEOPLE = {
     "alice": ("Alice", "Cats, coffee and everything in between."),
     "bob": ("Bob", "Space nerd. Rockets and stars."),
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         for owner, sample, caption, visibility in tqdm(PHOTOS, desc="demo photos", unit="photo"):
             if users[owner].photos.filter(caption=caption).exists():
                 continue
-            services.photo_create(owner=users[owner], image=_sample_jpeg(sample), caption=caption, visibility=visibility)
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo ready: log in as {', '.join(PEOPLE)} with password '{PASSWORD}'.")
-        )
+            services.photo_create(
+                owner=users[owner], image=_sample_jpeg(sample), caption=caption, visibility=visibility
+            )
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: log in as {', '.join(PEOPLE)} with password '{PASSWORD}'."))
