@@ -4,7 +4,6 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= socialsite.settings
 
 .PHONY: install run web worker beat migrate demo test lint format bench bench-tagging browsers clean
 
