@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
-from photos.search_index import photo_search_document_refresh
+from photos.search_index import photos_search_index_refresh
 
 if TYPE_CHECKING:
     import numpy as np
@@ -105,8 +105,7 @@ def photos_auto_tags_replace(
             for photo, predictions in results
             for prediction in predictions
         )
-        for photo_id in photo_ids:
-            photo_search_document_refresh(photo_id)
+        photos_search_index_refresh(photo_ids)
         now = timezone.now()
         Photo.objects.filter(pk__in=photo_ids).update(
             status=Photo.Status.TAGGED, status_reason="", tagged_at=now, updated_at=now
