@@ -88,6 +88,33 @@ def create_photos(media: Path, count: int) -> list[int]:
     return ids
 
 
+def create_stored_copies(media: Path, photo_ids: list[int]) -> tuple[list[int], float]:
+    """Run the web upload pipeline on 12 MP files; return the stored photos and its ms per photo.
+
+    These are what the site really keeps (display JPEG, long side 2048 px, no metadata), so the
+    worker's figure on them is the everyday one; the 12 MP figure is the worst case.
+    """
+    from django.conf import settings
+
+    from photos.imaging import process_upload
+    from photos.models import Photo
+
+    originals = list(Photo.objects.filter(pk__in=photo_ids))
+    ids, elapsed = [], 0.0
+    for i, original in enumerate(originals):
+        with original.image.open("rb") as source:
+            t = time.perf_counter()
+            processed = process_upload(source, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
+            elapsed += time.perf_counter() - t
+        name = f"photos/bench/stored-{i:04d}.jpg"
+        (media / name).write_bytes(processed.image)
+        photo = Photo.objects.create(
+            owner=original.owner, image=name, thumbnail=name, width=processed.width, height=processed.height
+        )
+        ids.append(photo.pk)
+    return ids, elapsed * 1000 / len(originals)
+
+
 def time_stages(photo_ids: list[int]) -> dict[str, float]:
     """Return milliseconds per photo spent in each stage of the pipeline, measured separately."""
     from django.conf import settings
@@ -208,6 +235,8 @@ def main() -> None:
             print(f"  {stage:<26} {ms:6.2f}")
         print(f"  {'total':<26} {sum(stages.values()):6.2f}")
 
+        stored_ids, upload_ms = create_stored_copies(media, ids[:32])
+        stored_per_s, _ = run_pipeline(stored_ids, args.batch_size)
         baseline = run_baseline(ids[: args.baseline_photos])
         speedup = photos_per_s / baseline
         p50 = statistics.median(latencies)
@@ -215,6 +244,9 @@ def main() -> None:
         print(f"pipeline ({args.batch_size:>2} per task)    {photos_per_s:8.1f}   {1000 / photos_per_s:8.1f}")
         print(f"pipeline (1 per task)     {1000 / p50:8.1f}   {p50:8.1f}  (p50 of {len(latencies)})")
         print(f"naive baseline            {baseline:8.1f}   {1000 / baseline:8.1f}")
+        stored_ms = 1000 / stored_per_s
+        print(f"pipeline on stored copies {stored_per_s:8.1f}   {stored_ms:8.1f}  (2048 px, what the site keeps)")
+        print(f"web: normalise an upload            {upload_ms:8.1f}  (12 MP in, metadata-free copies out)")
         print(f"speedup {speedup:.1f}x; worker peak RSS {rss.peak_mb:.0f} MB")
         floor_ok = photos_per_s >= 40 and speedup >= 8
         print(f"floor (>= 40 photos/s and >= 8x baseline): {'met' if floor_ok else 'NOT MET'}")
@@ -226,6 +258,8 @@ def main() -> None:
                     "speedup": round(speedup, 1),
                     "ms_per_photo_p50": round(p50, 1),
                     "peak_rss_mb": round(rss.peak_mb),
+                    "stored_copy_photos_per_s": round(stored_per_s, 1),
+                    "upload_normalise_ms": round(upload_ms, 1),
                     "photos": len(ids),
                     "database": connection.vendor,
                 }

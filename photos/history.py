@@ -1,7 +1,8 @@
 """Reads of a person's history: what they recently viewed, liked and commented on, and what it shows.
 
-Explore ranks from it, and the "Your interests" chart on a person's own profile shows it. Both
-read the same few recent photos, recent ones weighing more, so the chart tells what Explore uses.
+Explore ranks from the latest few photos, and the "Your interests" chart on a person's own
+profile shows a longer stretch; both with the same weights (recent photos, likes and comments
+weigh more), so the chart tells what Explore works from.
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.db.models import Value
 from photos.item_model import SIGNAL_WEIGHTS
 from photos.models import Comment, Like, PhotoTag, PhotoView, User
 
-HISTORY_SIZE = 50
+HISTORY_SIZE = 30
 CHART_HISTORY_SIZE = 200
 HALF_LIFE_DAYS = 14.0
 CHART_ROWS = 8

@@ -7,6 +7,7 @@ transaction, so that Explore reads the old model until the new one is committed.
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,8 +30,9 @@ WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
 NEIGHBOURS_PER_PHOTO = 20
 MIN_PEOPLE_IN_COMMON = 2
-SITE_POOL_SIZE = 300
-TAG_POOL_SIZE = 50
+SITE_POOL_SIZE = 200
+TAG_POOL_SIZE = 40
+WRITE_CHUNK = 50_000
 ROW = np.dtype([("user", np.int64), ("photo", np.int64), ("epoch", np.float64)])
 PAIR = np.dtype([("photo", np.int64), ("tag", np.int64)])
 NO_TAG = -1  # the tag of site and category pools in arrays; NULL in the table
@@ -157,10 +159,19 @@ def pools_build(interactions: Interactions) -> Pools:
     )
 
 
-def _replace(model: type[models.Model], columns: dict[str, list]) -> None:
+def _python_rows(columns: dict[str, np.ndarray | list]) -> Iterator[tuple]:
+    """Yield the rows of ``columns``, turning arrays into Python values a chunk at a time (a million
+    rows as Python objects at once would be the rebuild's largest allocation)."""
+    size = len(next(iter(columns.values())))
+    for start in range(0, size, WRITE_CHUNK):
+        parts = [values[start : start + WRITE_CHUNK] for values in columns.values()]
+        yield from zip(*(part.tolist() if isinstance(part, np.ndarray) else part for part in parts), strict=True)
+
+
+def _replace(model: type[models.Model], columns: dict[str, np.ndarray | list]) -> None:
     """Replace all rows of ``model`` by ``columns`` (attribute name -> values)."""
     names = list(columns)
-    rows = zip(*columns.values(), strict=True)
+    rows = _python_rows(columns)
     if connection.vendor != "postgresql":
         model.objects.all().delete()
         model.objects.bulk_create((model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=2000)
@@ -190,20 +201,20 @@ def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
         _replace(
             PhotoNeighbor,
             {
-                "photo_id": neighbours.photo.tolist(),
-                "neighbor_id": neighbours.neighbour.tolist(),
-                "score": neighbours.score.tolist(),
-                "people": neighbours.people.tolist(),
+                "photo_id": neighbours.photo,
+                "neighbor_id": neighbours.neighbour,
+                "score": neighbours.score,
+                "people": neighbours.people,
             },
         )
         _replace(
             PopularPhoto,
             {
-                "photo_id": pools.photo.tolist(),
+                "photo_id": pools.photo,
                 "tag_id": [None if tag == NO_TAG else tag for tag in pools.tag.tolist()],
-                "category": pools.category.tolist(),
-                "score": pools.score.tolist(),
-                "week_views": pools.week_views.tolist(),
+                "category": pools.category,
+                "score": pools.score,
+                "week_views": pools.week_views,
             },
         )
     report = ItemModelReport(

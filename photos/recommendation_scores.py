@@ -17,7 +17,7 @@ from photos.models import PhotoNeighbor, PopularPhoto
 from photos.recommender import top_k_per_group
 
 # The favourite tags, and categories, whose pools are read.
-POOL_TASTES = 5
+POOL_TASTES = 4
 CATEGORY_FACTOR = 0.5
 NEIGHBOUR = np.dtype([("anchor", np.int64), ("photo", np.int64), ("score", np.float64), ("people", np.int64)])
 POOLED = np.dtype([("photo", np.int64), ("pool", np.int64), ("score", np.float64), ("week_views", np.int64)])
@@ -63,6 +63,10 @@ class Scores:
     pool: np.ndarray  # the pool index that gave most of the content score, or -1
     popularity: np.ndarray
     week_views: np.ndarray
+
+    def subset(self, index: np.ndarray) -> "Scores":
+        """Return the scores of the candidates at ``index`` (sorted), as they were scored with all the others."""
+        return Scores(*(getattr(self, name)[index] for name in self.__dataclass_fields__))
 
 
 def evidence_read(profile: TasteProfile, *, co_view: bool, content: bool) -> Evidence:

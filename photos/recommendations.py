@@ -2,7 +2,8 @@
 
 Candidates come from the precomputed item model (``photos.item_model``): the neighbours of the
 photos in the person's recent history and the popularity pools of the site and of their favourite
-tags. Each candidate is scored three ways and the scores are blended:
+tags and categories. Each candidate is scored three ways (``photos.recommendation_scores``) and the
+scores are blended:
 
 - co-view: people who viewed the person's recent photos also viewed it (item-to-item);
 - content: its CNN tags and categories match those of the recent history, recent photos weighing more;
@@ -18,7 +19,9 @@ import binascii
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connection
 from django.db.models import Exists, OuterRef, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
 from photos.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
@@ -93,9 +96,13 @@ def _seen_flags(viewer: Viewer) -> dict:
 
 def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool]]:
     """Return (owner id, owner username, caption excerpt, seen) of those photos ``viewer`` may see."""
+    ids = photo_ids
+    if connection.vendor == "postgresql":
+        # One array parameter: a couple of hundred placeholders cost more to build and parse than to run.
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [photo_ids])
     rows = (
         photos_visible_to(viewer)
-        .filter(pk__in=photo_ids)
+        .filter(pk__in=ids)
         .order_by()
         .annotate(excerpt=Left("caption", EXCERPT + 1), **_seen_flags(viewer))
         .values_list("pk", "owner_id", "owner__username", "excerpt", "viewed", "liked_it", "commented")
@@ -147,19 +154,21 @@ def ranked_for(viewer: Viewer, *, weights: Weights = BLEND) -> list[tuple[int, f
     history = recent_history(viewer, limit=HISTORY_SIZE) if viewer.is_authenticated else {}
     profile = taste_profile(history)
     evidence = evidence_read(profile, co_view=bool(weights.co_view), content=bool(weights.content))
-    scores = candidates_score(evidence, profile, evidence.candidate_ids(list(history)), list(history), weights)
+    candidates = evidence.candidate_ids(list(history))
+    scores = candidates_score(evidence, profile, candidates, list(history), weights)
     best = np.lexsort((-scores.photo, -scores.score))[:SHORTLIST]
     best = best[scores.score[best] > 0]
     visible = _visible(viewer, scores.photo[best].tolist() + list(history))
-    # An anchor the viewer may no longer see (made private since) is neither used nor named.
     anchors = {pk: (username, excerpt) for pk, (_, username, excerpt, _) in visible.items() if pk in history}
     owners = {
         pk: owner_id
         for pk, (owner_id, _, _, seen) in visible.items()
         if pk not in history and not seen and owner_id != viewer.pk
     }
-    kept = np.array(sorted(owners), dtype=np.int64)
-    scores = candidates_score(evidence, profile, kept, list(anchors), weights)
+    if len(anchors) < len(history):
+        # An anchor the viewer may no longer see (made private since) is neither used nor named.
+        scores = candidates_score(evidence, profile, candidates, list(anchors), weights)
+    scores = scores.subset(np.searchsorted(scores.photo, np.array(sorted(owners), dtype=np.int64)))
     ranked, per_owner = [], {}
     for at in np.lexsort((-scores.photo, -scores.score)).tolist():
         photo_id, owner_id = int(scores.photo[at]), owners[int(scores.photo[at])]

