@@ -11,6 +11,7 @@ from PIL import Image
 from photos import services as photo_services
 from photos.models import Photo, PhotoTag
 from recognition import services, tasks
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,26 @@ def test_explaining_a_photo_you_may_not_see_is_404(user):
 
     hidden = PhotoFactory(visibility="private", status="tagged")
     assert client_for(user).post(f"/api/v1/photos/{hidden.pk}/explain/").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["cat", "cats", "Cat", "animal", "pet", "tabby", "TABBY", "tiger cat"])
+def test_search_finds_the_chelsea_photo_the_cnn_tagged(chelsea, other_user, query):
+    from tests.conftest import client_for
+
+    tasks.tag_photo(chelsea.pk)
+    coffee = photo_services.photo_create(owner=chelsea.owner, image=sample_upload("coffee"))
+    tasks.tag_photo(coffee.pk)
+    results = client_for(other_user).get("/api/v1/search/", {"q": query}).json()["results"]
+    assert [photo["id"] for photo in results] == [chelsea.pk]
+
+
+def test_search_for_espresso_finds_coffee_not_the_cat(chelsea, user):
+    from tests.conftest import client_for
+
+    coffee = photo_services.photo_create(owner=user, image=sample_upload("coffee"), visibility="private")
+    tasks.tag_photos([chelsea.pk, coffee.pk])
+    assert [p["id"] for p in client_for(user).get("/api/v1/search/", {"q": "espresso"}).json()["results"]] == [
+        coffee.pk
+    ]
+    stranger = client_for(UserFactory())
+    assert stranger.get("/api/v1/search/", {"q": "espresso"}).json()["results"] == []  # private
