@@ -132,6 +132,8 @@ def _start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Po
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        "python:socialsite.gunicorn",
         "socialsite.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import keras
 import numpy as np
 
 from recognition.weights import load_state_dict
+
+if TYPE_CHECKING:
+    import keras
 
 # Part of the cache key of anything derived from this model (e.g. converted
 # TFLite files); bump it whenever the graph, weights or preprocessing change.
@@ -119,6 +121,9 @@ def build_efficientnet_lite0(
             f"input_shape must be (height, width, 3) with sides of at least 32 pixels or None, got {input_shape!r}"
         )
 
+    # Imported here: the worker runs the converted model without TensorFlow (see inference).
+    import keras
+
     inputs = keras.Input(shape=input_shape, name="image")
     x = _conv_bn_relu(inputs, STEM_FILTERS, kernel_size=3, strides=2, name="stem")
     for block in iter_blocks():
@@ -212,6 +217,8 @@ def _to_keras(value: np.ndarray, kind: str) -> np.ndarray:
 def _conv_bn_relu(
     x: keras.KerasTensor, filters: int, *, kernel_size: int, strides: int, name: str
 ) -> keras.KerasTensor:
+    import keras
+
     x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(
         x
     )
@@ -221,6 +228,8 @@ def _conv_bn_relu(
 
 def _inverted_residual_block(inputs: keras.KerasTensor, block: BlockArgs) -> keras.KerasTensor:
     """Expand (1x1), filter depthwise, project (1x1, linear), add the input when shapes allow."""
+    import keras
+
     name = block.name
     x = inputs
     if block.expand_ratio != 1:

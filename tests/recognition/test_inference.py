@@ -46,6 +46,21 @@ def test_importing_inference_loads_no_tensorflow():
     assert result.stdout.strip() == "[]"
 
 
+def test_a_worker_with_a_converted_model_classifies_without_tensorflow(classifier, tflite_cache_dir):
+    # The session's classifier fixture has converted the model into tflite_cache_dir already.
+    code = (
+        "import sys, numpy as np\n"
+        "from recognition import inference, pipeline\n"
+        f"classifier = inference.get_classifier({str(tflite_cache_dir)!r})\n"
+        "probabilities = classifier.predict(np.zeros((2, 224, 224, 3), np.uint8))\n"
+        "pipeline.versions()\n"
+        "print(probabilities.shape, sorted({'tensorflow', 'keras'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert result.stdout.strip().splitlines()[-1] == "(2, 1000) []"
+
+
 def test_bundled_photos_get_the_expected_classes(classifier, sample_files):
     names = list(sample_files)
     probabilities = dict(zip(names, classify_files(sample_files.values(), classifier), strict=True))
