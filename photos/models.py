@@ -77,8 +77,9 @@ class Photo(models.Model):
         FAILED = "failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="photos/")
-    thumbnail = models.ImageField(upload_to="thumbs/")
+    # Indexed: local media is served only after looking the file up (photos.media_views).
+    image = models.ImageField(upload_to="photos/", db_index=True)
+    thumbnail = models.ImageField(upload_to="thumbs/", db_index=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.TextField(
@@ -148,7 +149,7 @@ class PhotoTag(models.Model):
     model_version = models.CharField(max_length=64, blank=True)
     taxonomy_version = models.CharField(max_length=32, blank=True)
     # Grad-CAM picture of where the network found the tag's classes, made on request.
-    explanation = models.ImageField(upload_to="explain/", blank=True)
+    explanation = models.ImageField(upload_to="explain/", blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -170,3 +170,14 @@ def photo_comments(photo: Photo, viewer: Viewer | None = None) -> QuerySet[Comme
     """
     comments = photo.comments.select_related("author").order_by("created_at", "id")
     return _without_blocked(comments, viewer, "author")
+
+
+def media_visible(*, viewer: Viewer, name: str) -> bool:
+    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail or heat map)."""
+    if name.startswith("avatars/"):
+        return True  # avatars are public, like the profiles that show them
+    visible = photos_visible_to(viewer)
+    return (
+        visible.filter(Q(image=name) | Q(thumbnail=name)).exists()
+        or PhotoTag.objects.filter(explanation=name, photo__in=visible).exists()
+    )

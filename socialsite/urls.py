@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from photos import media_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,7 +18,7 @@ handler404 = "photos.apis.errors.page_not_found"
 handler500 = "photos.apis.errors.server_error"
 
 if settings.SERVE_MEDIA:
-    # Local media (make run, a single machine): served by Django. With object storage, the
-    # storage serves it. Every stored copy is a re-encoded image without metadata.
+    # Local media (make run, a single machine): served by Django to those who may see the photo.
+    # With object storage, the storage serves signed URLs. Every stored copy is metadata-free.
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.*)$", media_views.media, name="media"))
