@@ -41,7 +41,15 @@ def browser_page(tmp_path):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def loaded_width(page, image) -> int:
+    """Wait until the browser has loaded and decoded the image; return its natural width."""
+    handle = image.element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle)
+    return page.evaluate("img => img.naturalWidth", handle)
+
+
 def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_server, tmp_path):
+    from playwright.sync_api import expect
     from skimage import data
 
     UserFactory(username="bob", display_name="Bob")
@@ -65,7 +73,7 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
     assert page.get_by_text("My cat #chelsea").is_visible()
     image = page.locator("figure img")
     image.wait_for()
-    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 451
+    assert loaded_width(page, image) == 451
     assert page.locator(".chip.hashtag", has_text="chelsea").is_visible()
     page.screenshot(path=str(tmp_path / "photo.png"))
 
@@ -75,8 +83,8 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
 
     page.goto(f"{live_server.url}/u/bob/")
     page.get_by_role("button", name="Follow").click()
-    assert page.get_by_role("button", name="Unfollow").is_visible()
-    assert page.get_by_text("1 followers").is_visible()
+    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()  # waits for the reload
+    expect(page.get_by_text("1 followers")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server.url}/")
@@ -100,6 +108,7 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     page.get_by_label("Username").fill("carol")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/upload/")
     page.get_by_label("Photo", exact=True).set_input_files(str(photo_path))
     page.get_by_role("button", name="Upload").click()
@@ -119,5 +128,5 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     coffee.get_by_role("button", name="Show where the network looked").click()
     heat_map = coffee.get_by_role("img", name="Heat map of where the network found coffee")
     heat_map.wait_for(timeout=90_000)
-    assert page.evaluate("img => img.complete && img.naturalWidth", heat_map.element_handle()) == 336
+    assert loaded_width(page, heat_map) == 336
     page.screenshot(path=str(tmp_path / "tagged.png"), full_page=True)
