@@ -44,3 +44,19 @@ def test_heat_maps_follow_the_photo_and_unknown_files_are_404(client, user):
     assert status(client, "/media/photos/../../etc/passwd") == 404
     client.force_login(private.owner)
     assert status(client, photo_tag.explanation.url) == 200
+
+
+def test_api_clients_fetch_their_private_files_with_their_token(client):
+    from rest_framework.authtoken.models import Token
+
+    photo = PhotoFactory(visibility="private")
+    token = Token.objects.create(user=photo.owner)
+    stranger_token = Token.objects.create(user=UserFactory())
+    url = photo.thumbnail.url
+    assert status(client, url) == 404
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {stranger_token.key}"
+    assert status(client, url) == 404
+    client.defaults["HTTP_AUTHORIZATION"] = "Token not-a-token"
+    assert status(client, url) == 404
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    assert status(client, url) == 200
