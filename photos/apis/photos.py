@@ -104,19 +104,23 @@ LikeOutput = inline_serializer(
 class LikeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    def _state(self, request, photo_id: int, code: int) -> Response:
-        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
-        return Response({"liked": photo.liked, "like_count": photo.like_count}, status=code)
+    @staticmethod
+    def _state(photo, *, liked: bool, code: int) -> Response:
+        # The service changed the counter in the database: read back just that column.
+        photo.refresh_from_db(fields=["like_count"])
+        return Response({"liked": liked, "like_count": photo.like_count}, status=code)
 
     @extend_schema(request=None, responses={201: LikeOutput})
     def post(self, request, photo_id: int):
-        services.like_create(user=request.user, photo=selectors.photo_get(viewer=request.user, photo_id=photo_id))
-        return self._state(request, photo_id, status.HTTP_201_CREATED)
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        services.like_create(user=request.user, photo=photo)
+        return self._state(photo, liked=True, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: LikeOutput})
     def delete(self, request, photo_id: int):
-        services.like_delete(user=request.user, photo=selectors.photo_get(viewer=request.user, photo_id=photo_id))
-        return self._state(request, photo_id, status.HTTP_200_OK)
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        services.like_delete(user=request.user, photo=photo)
+        return self._state(photo, liked=False, code=status.HTTP_200_OK)
 
 
 class ExplainApi(APIView):
