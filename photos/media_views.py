@@ -23,8 +23,13 @@ def _viewer(request: HttpRequest):
 
 def media(request: HttpRequest, path: str) -> HttpResponse:
     # A file name is random but not a secret once shared: check it like the photo page does.
-    if not selectors.media_visible(viewer=_viewer(request), name=path):
+    # The path is checked and served as written or not at all: a spelling that normalises to
+    # another name (``avatars/../photos/...``) would pass the check as one file and serve another.
+    name = selectors.media_name(path)
+    if name is None or not selectors.media_visible(viewer=_viewer(request), name=name):
         raise Http404("No such file.")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    response["Cache-Control"] = "private, max-age=3600"
+    response = serve(request, name, document_root=settings.MEDIA_ROOT)
+    # Revalidate on every use: a photo made private must not stay in browsers. The check above
+    # runs before serve() answers a conditional request, so a 304 is only ever given to a viewer.
+    response["Cache-Control"] = "private, no-cache"
     return response

@@ -1,5 +1,7 @@
 """Reads of the social domain. Every read of photos goes through ``photos_visible_to``."""
 
+import posixpath
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
@@ -172,8 +174,23 @@ def photo_comments(photo: Photo, viewer: Viewer | None = None) -> QuerySet[Comme
     return _without_blocked(comments, viewer, "author")
 
 
+def media_name(path: str) -> str | None:
+    """Return the storage name a media URL path stands for, or None when it is not one as written.
+
+    A stored name is relative, uses ``/`` only, and has no empty, ``.`` or ``..`` segment: any other
+    spelling could be checked as one file and served as another, so it names no file at all.
+    """
+    if not path or "\\" in path or "\x00" in path or path != posixpath.normpath(path):
+        return None
+    if path.startswith("/") or any(segment in ("", ".", "..") for segment in path.split("/")):
+        return None
+    return path
+
+
 def media_visible(*, viewer: Viewer, name: str) -> bool:
-    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail or heat map)."""
+    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail, heat map or avatar)."""
+    if media_name(name) != name:
+        return False
     if name.startswith("avatars/"):
         return True  # avatars are public, like the profiles that show them
     visible = photos_visible_to(viewer)

@@ -60,3 +60,51 @@ def test_api_clients_fetch_their_private_files_with_their_token(client):
     assert status(client, url) == 404
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
     assert status(client, url) == 200
+
+
+def test_an_avatar_path_is_no_way_into_anything_else(client, media_root):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.files.base import ContentFile
+
+    from photos.selectors import media_visible
+    from tests.conftest import jpeg_bytes
+
+    someone = UserFactory()
+    someone.avatar.save("face.jpg", ContentFile(jpeg_bytes((32, 32))), save=True)
+    private = PhotoFactory(visibility="private")
+    (media_root / "orphan.jpg").write_bytes(jpeg_bytes((8, 8)))
+    (media_root.parent / "secret.txt").write_text("not media")
+    avatar = someone.avatar.name
+    assert status(client, someone.avatar.url) == 200
+    for path in [
+        f"{avatar}/../../{private.image.name}",
+        f"avatars/../{private.thumbnail.name}",
+        f"avatars/%2e%2e/{private.image.name}",
+        "avatars/../orphan.jpg",
+        "avatars/../../secret.txt",
+        f"{avatar}/../../../secret.txt",
+        "avatars/",
+        "avatars/..",
+        "avatars//../orphan.jpg",
+    ]:
+        assert status(client, f"/media/{path}") == 404, path
+    assert not media_visible(viewer=AnonymousUser(), name=f"avatars/../{private.image.name}")
+    assert not media_visible(viewer=private.owner, name=f"avatars/../{private.image.name}")
+    assert media_visible(viewer=private.owner, name=private.image.name)
+
+
+def test_media_is_revalidated_and_a_304_goes_only_to_viewers(client):
+    from photos.services import photo_update
+
+    photo = PhotoFactory(visibility="public")
+    url = photo.thumbnail.url
+    first = client.get(url)
+    b"".join(first.streaming_content)
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "private, no-cache"
+    last_modified = first["Last-Modified"]
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "private, no-cache"
+    photo_update(photo=photo, visibility="private")
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 404

@@ -12,11 +12,13 @@ every photo URL, read or write, must answer an invisible photo like a photo that
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from photos.models import Block, Comment, Follow, Like, Photo, PopularPhoto, User
 from photos.search_index import photo_search_document_refresh
+from tests.conftest import jpeg_bytes
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +244,60 @@ def test_nothing_leaks_anywhere(world, role):
     assert (
         Photo.objects.filter(pk__in=[p.pk for p in world.photos.values()], caption__startswith="caption").count() == 4
     )
+
+
+def _fetch(client: APIClient, path: str) -> int:
+    response = client.get(f"/media/{path}")
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)  # read and close the file
+    return response.status_code
+
+
+def _respellings(name: str) -> list[str]:
+    """Return other spellings of the stored file ``name``: each must name no file at all (404)."""
+    folder, rest = name.split("/", 1)
+    shard = rest.split("/", 1)[0]
+    return [
+        f"avatars/../{name}",
+        f"avatars/%2e%2e/{name}",
+        f"avatars/..%2f{name}",
+        f"avatars/%2E%2E%2F{name}",
+        f"thumbs/../{name}",
+        f"explain/../{name}",
+        f"{folder}/{shard}/../{rest}",
+        f"{folder}/./{rest}",
+        f"./{name}",
+        f"{folder}//{rest}",
+        f"/{name}",
+        f"{name}/",
+        f"avatars\\..\\{name}",
+        name.replace("/", "\\"),
+        f"{name}%00",
+        f"{name}%00.png",
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_media_files_follow_the_photo_however_the_path_is_spelled(world, role):
+    """Every stored file as written follows its photo's visibility (avatars are public); any other spelling is 404."""
+    world.owner.avatar.save("me.jpg", ContentFile(jpeg_bytes((32, 32))), save=True)
+    files = {("owner", "avatar"): world.owner.avatar.name}
+    for name, photo in world.photos.items():
+        heat_map = photo.photo_tags.first()
+        heat_map.explanation.save("map.jpg", ContentFile(jpeg_bytes((64, 48))), save=True)
+        files |= {(name, "image"): photo.image.name, (name, "thumbnail"): photo.thumbnail.name}
+        files[(name, "explanation")] = heat_map.explanation.name
+    visible = EXPECTED[world.account][role] | {"owner"}  # avatars are public
+    client = world.client(role)
+    leaks = Leaks()
+
+    for (whose, kind), stored in files.items():
+        what = f"the {whose}'s {kind}" if whose == "owner" else f"the {whose} photo's {kind}"
+        wanted = 200 if whose in visible else 404
+        status = _fetch(client, stored)
+        leaks.check(status == wanted, f"{what} {stored} answered {status}, not {wanted}")
+        for spelling in _respellings(stored):
+            status = _fetch(client, spelling)
+            leaks.check(status == 404, f"{what} as {spelling} answered {status}, not 404")
+
+    assert not leaks.found, f"{world.account} account, seen by {role}:\n" + "\n".join(leaks.found)
