@@ -117,6 +117,7 @@ def photo_create(
 
 
 def _delete_files(*names: str) -> None:
+    # Only for files written before a refused commit: no row ever named them, so no signal fires.
     for name in names:
         if name:
             default_storage.delete(name)
@@ -137,11 +138,13 @@ def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | 
 
 
 def photo_delete(*, photo: Photo) -> None:
-    """Delete a photo and, once the deletion is committed, its files."""
-    names = (photo.image.name, photo.thumbnail.name)
+    """Delete a photo; its files (image, thumbnail, heat maps) go once the deletion is committed.
+
+    django_cleanup deletes them, as it does for every deleted row and replaced file, whichever
+    way the row goes (admin, cascade, queryset); ``manage.py media_gc`` collects any it missed.
+    """
     with transaction.atomic():
         photo.delete()
-        transaction.on_commit(lambda: _delete_files(*names))
 
 
 def photos_hide(*, photo_ids: list[int], hidden: bool = True) -> int:

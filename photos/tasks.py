@@ -6,9 +6,17 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from photos.item_model import item_model_rebuild
+from photos.media_gc import media_gc
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
 def rebuild_item_model() -> dict:
     """Rebuild Explore's photo neighbours and popularity pools from recent history (beat)."""
     return asdict(item_model_rebuild())
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def collect_orphaned_media() -> dict:
+    """Delete stored files no row names, older than the grace period (beat, daily)."""
+    report = media_gc()
+    return {"scanned": report.scanned, "removed": len(report.removed), "removed_bytes": report.removed_bytes}

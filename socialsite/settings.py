@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "photos",
     "recognition",
+    # Last, as its docs ask: every file dies with its row (deleted or replaced), once committed.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
     "rebuild-item-model": {
         "task": "photos.tasks.rebuild_item_model",
         "schedule": timedelta(minutes=30),
+    },
+    "collect-orphaned-media": {
+        "task": "photos.tasks.collect_orphaned_media",
+        "schedule": timedelta(days=1),
     },
 }
 
