@@ -108,3 +108,66 @@ def test_media_is_revalidated_and_a_304_goes_only_to_viewers(client):
     assert again["Cache-Control"] == "private, no-cache"
     photo_update(photo=photo, visibility="private")
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_with_debug_off_refuses_dot_segments_sent_as_is(settings, tmp_path):
+    """Over real HTTP to the production server (no client normalising the URL), no spelling walks out of avatars/.
+
+    Not pytest-django's live server: it serves MEDIA_URL itself, without the view.
+    """
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.workers import _database_url
+
+    private, public = PhotoFactory(visibility="private"), PhotoFactory(visibility="public")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "socialsite.test_settings",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+    }
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:socialsite.gunicorn", "socialsite.wsgi"]
+    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[2], env=env, stdout=log, stderr=log)
+
+    def fetch(path: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        finally:
+            connection.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                first = fetch(f"/media/{public.thumbnail.name}")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        assert first == 200
+        for name in (private.image.name, private.thumbnail.name):
+            assert fetch(f"/media/{name}") == 404
+            for prefix in ("avatars/../", "avatars/%2e%2e/", "avatars/..%2f", "avatars/%2E%2E%2F", "avatars/.%2e/"):
+                assert fetch(f"/media/{prefix}{name}") == 404, prefix + name
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

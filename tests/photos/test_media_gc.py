@@ -92,3 +92,18 @@ def test_an_empty_storage_has_nothing_to_sweep(db):
     out = io.StringIO()
     call_command("media_gc", stdout=out)
     assert "Removed 0 orphaned file(s), 0 bytes; scanned 0" in out.getvalue()
+
+
+def test_walks_any_storage_through_its_listdir(settings, media_root):
+    """Not the local disk only: the sweep uses the storage API (listdir, get_modified_time), as on S3."""
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    photo = PhotoFactory()
+    orphans = [default_storage.save(name, ContentFile(b"lost")) for name in ("photos/aa/bb/x.jpg", "explain/y.jpg")]
+    out = io.StringIO()
+    call_command("media_gc", "--grace", "0", stdout=out)
+    assert "Removed 2 orphaned file(s), 8 bytes; scanned 4" in out.getvalue()
+    assert [default_storage.exists(name) for name in orphans] == [False, False]
+    assert default_storage.exists(photo.image.name) and default_storage.exists(photo.thumbnail.name)
+    assert not (media_root / photo.image.name).exists()  # the files really were in memory
