@@ -13,7 +13,14 @@ from photos import selectors, services
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.history import interests_for
 from photos.imaging import UploadRejected
-from photos.throttles import RegisterThrottle, UploadThrottle, throttle_posts
+from photos.throttles import (
+    CommentThrottle,
+    FollowThrottle,
+    LikeThrottle,
+    RegisterThrottle,
+    UploadThrottle,
+    throttle_posts,
+)
 
 PAGE_SIZE = 24
 
@@ -102,6 +109,7 @@ def connections(request: HttpRequest, username: str, side: str) -> HttpResponse:
 
 
 @login_required
+@throttle_posts(UploadThrottle)  # the form may carry an avatar: it counts as an upload
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "bio": user.bio, "is_private": user.is_private}
@@ -121,6 +129,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(FollowThrottle)
 def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
     owner = selectors.user_get(viewer=request.user, username=username)
     if selectors.follow_status(viewer=request.user, owner=owner):
@@ -146,6 +155,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(LikeThrottle)
 def like_toggle(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     if photo.liked:
@@ -157,6 +167,7 @@ def like_toggle(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(CommentThrottle)
 def comment_create(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     form = CommentForm(request.POST)
