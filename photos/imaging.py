@@ -131,7 +131,7 @@ def process_upload(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Our cap runs first; this only fires for frames or canvases hidden past the header.
         raise UploadRejected(
-            f"The image has too many pixels. The limit is {max_pixels / 1e6:g} megapixels.",
+            f"The image has too many pixels. The limit is {max_pixels / 1e6:.3g} megapixels.",
             status=413,
             code="too_many_pixels",
         ) from exc
@@ -263,7 +263,7 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     if width * height > max_pixels:
         raise UploadRejected(
             f"The image is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels); "
-            f"the limit is {max_pixels / 1e6:g} megapixels. Upload a smaller image.",
+            f"the limit is {max_pixels / 1e6:.3g} megapixels. Upload a smaller image.",
             status=413,
             code="too_many_pixels",
         )

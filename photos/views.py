@@ -114,17 +114,21 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "bio": user.bio, "is_private": user.is_private}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(user=user, **form.cleaned_data)
-        except UploadRejected as error:
-            form.add_error("avatar", error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Profile saved.")
-            return redirect(user)
-    return render(request, "photos/profile_edit.html", {"form": form}, status=400 if form.errors else 200)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.user_update(user=user, **form.cleaned_data)
+            except UploadRejected as error:
+                form.add_error("avatar", error.message)
+                status = error.status
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect(user)
+    return render(request, "photos/profile_edit.html", {"form": form}, status=status)
 
 
 @require_POST
