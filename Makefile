@@ -24,13 +24,13 @@ migrate: install
 # Web server and a real Celery worker side by side; Ctrl-C stops both.
 run: migrate
 	@echo "socialsite on http://127.0.0.1:$(PORT)/ (worker log: var/worker.log)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker --loglevel=INFO --concurrency=1 \
-		--beat --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & \
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker -Q celery,explain --loglevel=INFO \
+		--concurrency=1 --beat --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
 
 worker: install
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker --loglevel=INFO
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker -Q celery,explain --loglevel=INFO
 
 demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py demo

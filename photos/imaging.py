@@ -8,6 +8,7 @@ survives but its pixels: the original bytes are never kept, and re-encoding drop
 import io
 import re
 import struct
+import time
 import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -50,6 +51,13 @@ _SNIFF_BYTES = 1024
 _DECODE_ERRORS = (OSError, EOFError, ValueError, SyntaxError, IndexError, TypeError, struct.error)
 
 _JPEG_OPTIONS = {"quality": 88, "optimize": True, "progressive": True}
+
+# JPEG markers for the scan walk: TEM and RSTn stand alone, all others after SOI have a length.
+_SOI, _SOS, _EOI = 0xD8, 0xDA, 0xD9
+_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
+# The next marker: 0xFF then anything but a stuffed 0x00, a restart marker or 0xFF fill. No
+# repetition in the pattern, so a long run of fill bytes cannot make the search quadratic.
+_MARKER_AFTER_SCAN_RE = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _EXTENSION_RE = re.compile(r"[a-z0-9]{1,8}")
 
 
@@ -79,6 +87,9 @@ def process_upload(
     *,
     max_bytes: int,
     max_pixels: int,
+    max_scans: int = 100,
+    max_decode_work: int = 1_000_000_000,
+    max_decode_seconds: float = 10.0,
     max_side: int = 2048,
     thumb_size: int = 320,
 ) -> ProcessedImage:
@@ -87,22 +98,38 @@ def process_upload(
     Read ``fileobj`` from its current position. The format is decided by the bytes alone;
     the file name and the declared content type are never consulted. Raise
     ``UploadRejected`` for anything that is not a decodable JPEG, PNG, WebP or GIF within
-    ``max_bytes`` and ``max_pixels``. Animated images keep their first frame.
+    ``max_bytes`` and ``max_pixels``, for a JPEG with more than ``max_scans`` scans or whose
+    pixels x scans exceed ``max_decode_work`` (all judged from the headers, before any pixel
+    is decoded), and for a decode still running after ``max_decode_seconds``. Animated
+    images keep their first frame.
     """
-    if min(max_bytes, max_pixels, max_side, thumb_size) < 1:
-        limits = f"{max_bytes=}, {max_pixels=}, {max_side=}, {thumb_size=}"
-        raise ValueError(f"Limits must be positive, got {limits}")
+    limits = {"max_bytes": max_bytes, "max_pixels": max_pixels, "max_scans": max_scans}
+    limits |= {"max_decode_work": max_decode_work, "max_side": max_side, "thumb_size": thumb_size}
+    if min(limits.values()) < 1 or not max_decode_seconds > 0:
+        described = ", ".join(f"{name}={value}" for name, value in limits.items())
+        raise ValueError(f"Limits must be positive, got {described}, {max_decode_seconds=}")
     data = _read_capped(fileobj, max_bytes)
     opener = _opener_for(data)
+    source = _DeadlineReader(data)
     try:
-        with opener(io.BytesIO(data)) as img:
+        with opener(source) as img:
             _check_pixels(img.size, max_pixels)
+            if img.format == "JPEG":
+                _check_jpeg_work(data, img.size, max_scans=max_scans, max_decode_work=max_decode_work)
             source_format = img.format or ""
+            source.arm(max_decode_seconds)
             display = _decode_upright_rgb(img, max_side)
+    except _DecodeTimeout as exc:
+        raise UploadRejected(
+            f"The image took longer than {max_decode_seconds:g} seconds to decode. "
+            f"Upload a smaller image, or save it as a baseline (non-progressive) JPEG.",
+            status=422,
+            code="decode_timeout",
+        ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Our cap runs first; this only fires for frames or canvases hidden past the header.
         raise UploadRejected(
-            f"The image has too many pixels. The limit is {max_pixels / 1e6:g} megapixels.",
+            f"The image has too many pixels. The limit is {max_pixels / 1e6:.3g} megapixels.",
             status=413,
             code="too_many_pixels",
         ) from exc
@@ -121,6 +148,47 @@ def process_upload(
         height=display.height,
         source_format=source_format,
     )
+
+
+def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
+    """Return how many scans (SOS segments) the JPEG stream ``data`` has, decoding no pixels.
+
+    Walk the marker segments from SOI to EOI as libjpeg reads them: skip each segment by its
+    length, the entropy-coded data after each SOS up to the next real marker (0xFF00 is a
+    stuffed byte, 0xFFD0-D7 restart markers, repeated 0xFF fill), and stray bytes up to the
+    next marker, so junk between scans cannot hide them. Stop counting once past
+    ``stop_after``. Pure, for the web request and the worker alike. Raise ``ValueError`` if
+    ``data`` does not start with SOI.
+    """
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("Not a JPEG stream: it does not start with the SOI marker.")
+    scans, pos, end = 0, 2, len(data)
+    while pos + 1 < end:
+        if data[pos] != 0xFF or data[pos + 1] in (0x00, 0xFF):
+            # Fill bytes or garbage where a marker belongs: libjpeg skips to the next marker.
+            found = _MARKER_AFTER_SCAN_RE.search(data, pos + 1 if data[pos] == 0xFF else pos)
+            if found is None:
+                break
+            pos = found.start()
+            continue
+        marker = data[pos + 1]
+        pos += 2
+        if marker == _EOI:
+            break
+        if marker in _STANDALONE_MARKERS or marker == _SOI:
+            continue
+        if pos + 2 > end:
+            break
+        pos += int.from_bytes(data[pos : pos + 2], "big")
+        if marker == _SOS:
+            scans += 1
+            if stop_after is not None and scans > stop_after:
+                break
+            found = _MARKER_AFTER_SCAN_RE.search(data, pos)
+            if found is None:
+                break
+            pos = found.start()
+    return scans
 
 
 def generated_name(ext: str = "jpg") -> str:
@@ -192,10 +260,55 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     if width * height > max_pixels:
         raise UploadRejected(
             f"The image is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels); "
-            f"the limit is {max_pixels / 1e6:g} megapixels. Upload a smaller image.",
+            f"the limit is {max_pixels / 1e6:.3g} megapixels. Upload a smaller image.",
             status=413,
             code="too_many_pixels",
         )
+
+
+def _check_jpeg_work(data: bytes, size: tuple[int, int], *, max_scans: int, max_decode_work: int) -> None:
+    # A progressive decoder revisits the whole image in each scan: cost grows with pixels x
+    # scans, which the pixel cap does not bound (1 MB of 10,000 scans at 7000x7000: 40 s).
+    scans = jpeg_scan_count(data, stop_after=max_scans)
+    if scans > max_scans:
+        raise UploadRejected(
+            f"The JPEG has more than {max_scans} scans; at most {max_scans} are accepted (a progressive "
+            f"JPEG normally has about 10). Save it again as a baseline or standard progressive JPEG.",
+            status=422,
+            code="too_many_scans",
+        )
+    width, height = size
+    if width * height * scans > max_decode_work:
+        raise UploadRejected(
+            f"The JPEG is {width}x{height} pixels in {scans} scans, too costly to decode: megapixels x scans "
+            f"may be at most {max_decode_work / 1e6:g} (e.g. {max_decode_work / 20e6:g} megapixels in 20 scans). "
+            f"Upload a smaller image, or save it as a baseline (single-scan) JPEG.",
+            status=422,
+            code="decode_too_costly",
+        )
+
+
+class _DecodeTimeout(Exception):
+    """Raised from inside a decode that ran past its deadline (deliberately not an OSError)."""
+
+
+class _DeadlineReader(io.BytesIO):
+    """The upload's bytes, refusing to hand the decoder another block once a deadline has passed.
+
+    Pillow's decode loop reads the file block by block in Python, so this bounds a decode's
+    wall-clock time to the deadline plus the work of one block (or of the final output pass,
+    which the pixel cap bounds). Unlike ``signal.setitimer`` it works in any thread.
+    """
+
+    _deadline = float("inf")
+
+    def arm(self, seconds: float) -> None:
+        self._deadline = time.monotonic() + seconds
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if time.monotonic() > self._deadline:
+            raise _DecodeTimeout
+        return super().read(size)
 
 
 def _decode_upright_rgb(img: ImageFile.ImageFile, max_side: int) -> Image.Image:

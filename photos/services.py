@@ -24,6 +24,19 @@ HASHTAG_RE = re.compile(r"(?<![\w&])#(\w{1,64})")
 VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
 # Names that would shadow API paths such as users/me/.
 RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
+# An avatar is stored as a 320-pixel square: decode it no larger than twice that.
+AVATAR_DECODE_SIDE = 640
+
+
+def _decode_limits() -> dict:
+    """Return the upload limits ``process_upload`` takes, from settings (read per call, not at import)."""
+    return {
+        "max_bytes": settings.PHOTO_MAX_BYTES,
+        "max_pixels": settings.PHOTO_MAX_PIXELS,
+        "max_scans": settings.PHOTO_MAX_JPEG_SCANS,
+        "max_decode_work": settings.PHOTO_MAX_DECODE_WORK,
+        "max_decode_seconds": settings.PHOTO_DECODE_SECONDS,
+    }
 
 
 def user_create(*, username: str, password: str, email: str = "") -> User:
@@ -50,20 +63,34 @@ def user_update(
     is_private: bool | None = None,
     history_paused: bool | None = None,
 ) -> User:
-    """Update the editable profile fields that were given."""
+    """Update the editable profile fields that were given.
+
+    A new avatar goes through the photo checks with its own, smaller pixel cap (judged from the
+    header), is decoded small and stored only as the re-encoded, metadata-free square. Nothing is
+    written when it is refused; the replaced avatar's file is deleted once the change is committed.
+    """
     fields = {"display_name": display_name, "bio": bio, "is_private": is_private, "history_paused": history_paused}
     for name, value in fields.items():
         if value is not None:
             setattr(user, name, value)
+    user.full_clean(exclude=["avatar"])
+    old_avatar = user.avatar.name
     if avatar is not None:
-        processed = process_upload(avatar, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
+        limits = _decode_limits() | {"max_pixels": min(settings.AVATAR_MAX_PIXELS, settings.PHOTO_MAX_PIXELS)}
+        processed = process_upload(avatar, max_side=AVATAR_DECODE_SIDE, **limits)
         user.avatar.save(generated_name(), ContentFile(processed.thumbnail), save=False)
-    user.full_clean()
-    with transaction.atomic():
-        user.save()
-        if is_private is False:
-            # A public account has nothing left to approve: waiting requests become follows.
-            Follow.objects.filter(followee=user, status=Follow.Status.PENDING).update(status=Follow.Status.ACCEPTED)
+    try:
+        with transaction.atomic():
+            user.save()
+            if is_private is False:
+                # A public account has nothing left to approve: waiting requests become follows.
+                Follow.objects.filter(followee=user, status=Follow.Status.PENDING).update(status=Follow.Status.ACCEPTED)
+            if avatar is not None:
+                transaction.on_commit(lambda: _delete_files(old_avatar))
+    except BaseException:
+        if avatar is not None:
+            _delete_files(user.avatar.name)
+        raise
     return user
 
 
@@ -100,7 +127,7 @@ def photo_create(
     """
     photo = Photo(owner=owner, caption=caption, visibility=visibility)
     photo.full_clean(exclude=["image", "thumbnail"])
-    processed = process_upload(image, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS)
+    processed = process_upload(image, **_decode_limits())
     photo.width, photo.height = processed.width, processed.height
     name = generated_name()
     try:
@@ -266,13 +293,20 @@ def view_history_clear(*, user: User) -> int:
 
 
 def photo_explanation_request(*, photo: Photo) -> str:
-    """Ask a worker to draw where the CNN found each auto tag; return ``ready`` or ``queued``."""
+    """Ask a worker to draw where the CNN found each auto tag; return ``ready`` or ``queued``.
+
+    At most one explanation per photo is pending at a time: a request while one is queued or
+    running answers ``queued`` without queuing another.
+    """
     if photo.status != Photo.Status.TAGGED:
         raise ValidationError("This photo has not been tagged yet; try again once its tags appear.")
     if not photo.photo_tags.filter(source=PhotoTag.Source.AUTO, explanation="").exists():
         return "ready"
-    # Imported here: the task module belongs to the recognition app, which imports this module.
+    # Imported here, as for tagging: the recognition app depends on this one, not the reverse.
+    from recognition.services import photo_explanation_claim
     from recognition.tasks import explain_photo
 
-    transaction.on_commit(lambda: explain_photo.delay(photo.pk))
+    if photo_explanation_claim(photo_id=photo.pk):
+        photo_id = photo.pk
+        transaction.on_commit(lambda: explain_photo.delay(photo_id))
     return "queued"

@@ -1,4 +1,4 @@
-"""Rate limits on the requests worth abusing: sign-up, password guessing, uploads.
+"""Rate limits on the requests worth abusing: sign-up, password guessing, uploads, social actions.
 
 Counts live in the default cache, so with ``REDIS_URL`` every web process shares them. Rates
 come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (settings, overridable from the
@@ -12,6 +12,7 @@ from math import ceil
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -38,15 +39,37 @@ class LoginThrottle(_PerAddressThrottle):
     scope = "login"
 
 
-class UploadThrottle(_SettingsRateThrottle):
-    """Count uploads per account: decoding and re-encoding images is the costliest request."""
+class _PerAccountWriteThrottle(_SettingsRateThrottle):
+    """Count an account's writes; reads (GET, HEAD, OPTIONS) of the same view are not limited."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return None  # anonymous writes are refused by the permission check anyway
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class UploadThrottle(_PerAccountWriteThrottle):
+    """Count uploads (photos and avatars) per account: decoding images is the costliest request."""
 
     scope = "upload"
 
-    def get_cache_key(self, request, view) -> str | None:
-        if not request.user.is_authenticated:
-            return None  # refused by the permission check anyway
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+class CommentThrottle(_PerAccountWriteThrottle):
+    scope = "comment"
+
+
+class LikeThrottle(_PerAccountWriteThrottle):
+    scope = "like"
+
+
+class FollowThrottle(_PerAccountWriteThrottle):
+    scope = "follow"
+
+
+class ExplainThrottle(_PerAccountWriteThrottle):
+    """Count Grad-CAM requests per account: each may start seconds of TensorFlow work in a worker."""
+
+    scope = "explain"
 
 
 def throttle_posts(*throttle_classes: type[SimpleRateThrottle]) -> Callable:

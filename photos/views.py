@@ -13,7 +13,14 @@ from photos import selectors, services
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.history import interests_for
 from photos.imaging import UploadRejected
-from photos.throttles import RegisterThrottle, UploadThrottle, throttle_posts
+from photos.throttles import (
+    CommentThrottle,
+    FollowThrottle,
+    LikeThrottle,
+    RegisterThrottle,
+    UploadThrottle,
+    throttle_posts,
+)
 
 PAGE_SIZE = 24
 
@@ -102,25 +109,31 @@ def connections(request: HttpRequest, username: str, side: str) -> HttpResponse:
 
 
 @login_required
+@throttle_posts(UploadThrottle)  # the form may carry an avatar: it counts as an upload
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "bio": user.bio, "is_private": user.is_private}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(user=user, **form.cleaned_data)
-        except UploadRejected as error:
-            form.add_error("avatar", error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Profile saved.")
-            return redirect(user)
-    return render(request, "photos/profile_edit.html", {"form": form}, status=400 if form.errors else 200)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.user_update(user=user, **form.cleaned_data)
+            except UploadRejected as error:
+                form.add_error("avatar", error.message)
+                status = error.status
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect(user)
+    return render(request, "photos/profile_edit.html", {"form": form}, status=status)
 
 
 @require_POST
 @login_required
+@throttle_posts(FollowThrottle)
 def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
     owner = selectors.user_get(viewer=request.user, username=username)
     if selectors.follow_status(viewer=request.user, owner=owner):
@@ -146,6 +159,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(LikeThrottle)
 def like_toggle(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     if photo.liked:
@@ -157,6 +171,7 @@ def like_toggle(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(CommentThrottle)
 def comment_create(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     form = CommentForm(request.POST)

@@ -8,6 +8,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 DECODE_ERRORS = (OSError, ValueError, SyntaxError)
 # Photos classified and written together: one CNN batch, one transaction.
 CHUNK_SIZE = 16
+# How long a queued explanation blocks another for the same photo. Past the task's hard time
+# limit, so a lost task (worker killed, broker flushed) only delays the next request.
+EXPLANATION_PENDING_SECONDS = 15 * 60
 
 
 def _load(photo: Photo) -> "np.ndarray | str":
@@ -162,8 +166,35 @@ def stale_photos_requeue(*, batch_size: int = 16) -> list[list[int]]:
     return [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
 
 
+def _explanation_pending_key(photo_id: int) -> str:
+    return f"photo-explanation-pending:{photo_id}"
+
+
+def photo_explanation_claim(*, photo_id: int) -> bool:
+    """Mark an explanation of the photo as queued; return False if one is already pending.
+
+    A cache key added only if absent (Redis SET NX EX): one round trip, atomic across web processes.
+    """
+    return cache.add(_explanation_pending_key(photo_id), 1, timeout=EXPLANATION_PENDING_SECONDS)
+
+
+def photo_explanation_release(*, photo_id: int) -> None:
+    """Let the photo be explained again (its task finished, or was never queued)."""
+    cache.delete(_explanation_pending_key(photo_id))
+
+
 def photo_explanations_make(*, photo_id: int) -> int:
-    """Draw a Grad-CAM picture for each CNN tag of a photo that lacks one; return how many were made."""
+    """Draw a Grad-CAM picture for each CNN tag of a photo that lacks one; return how many were made.
+
+    The photo's pending mark is released once the work is done or found impossible; a transient
+    error keeps it, since the task retries, and the mark expires on its own if the retries run out.
+    """
+    made = _photo_explanations_draw(photo_id=photo_id)
+    photo_explanation_release(photo_id=photo_id)
+    return made
+
+
+def _photo_explanations_draw(*, photo_id: int) -> int:
     from recognition import explain, taxonomy
 
     photo_tags = list(

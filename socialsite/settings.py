@@ -125,6 +125,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+# Decode cost, judged from the JPEG headers: a progressive decoder revisits the whole image in
+# every scan. libjpeg-turbo's own tools stop at 100 scans; a normal progressive JPEG has ~10.
+PHOTO_MAX_JPEG_SCANS = env.int("PHOTO_MAX_JPEG_SCANS", default=100)
+# Pixels x scans: 50 megapixels in 20 scans, about 0.3 s of scan work on this machine.
+PHOTO_MAX_DECODE_WORK = env.int("PHOTO_MAX_DECODE_WORK", default=1_000_000_000)
+# Wall-clock bound on one decode, checked between the blocks the decoder reads.
+PHOTO_DECODE_SECONDS = env.float("PHOTO_DECODE_SECONDS", default=10.0)
+# Avatars are shown small: a much lower pixel cap keeps a tiny file from taking a gigabyte.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 CAPTION_MAX_LENGTH = 2200
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -161,6 +170,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Grad-CAM explanations are slow (TensorFlow) and asked for on demand: their own queue keeps
+# them from delaying the tagging of new uploads. Every worker command consumes both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"recognition.tasks.explain_photo": {"queue": "explain"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-pending-photos": {
         "task": "recognition.tasks.requeue_stale_photos",
@@ -203,6 +216,10 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
         "login": env.str("THROTTLE_LOGIN", default="10/minute"),
         "upload": env.str("THROTTLE_UPLOAD", default="120/hour"),
+        "comment": env.str("THROTTLE_COMMENT", default="20/minute"),
+        "like": env.str("THROTTLE_LIKE", default="60/minute"),
+        "follow": env.str("THROTTLE_FOLLOW", default="30/minute"),
+        "explain": env.str("THROTTLE_EXPLAIN", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -4,8 +4,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from photos import media_views
+from photos.throttles import LoginThrottle, throttle_posts
 
 urlpatterns = [
+    # Password guesses at the admin count against the same per-address limit as the site's login.
+    path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("photos.apis.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -68,6 +68,7 @@ def start_worker(redis_broker, tmp_path):
                 "-A",
                 "socialsite",
                 "worker",
+                "--queues=celery,explain",  # as in the Makefile and docker-compose.yml
                 "--loglevel=INFO",
                 "--concurrency=1",
                 "--without-gossip",

@@ -15,7 +15,7 @@ from photos.apis.serializers import CommentSerializer, PhotoSerializer
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
-from photos.throttles import UploadThrottle
+from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
 
 # Room for the caption, the visibility and the multipart framing around the image.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -103,6 +103,7 @@ LikeOutput = inline_serializer(
 
 class LikeApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [LikeThrottle]
 
     @staticmethod
     def _state(photo, *, liked: bool, code: int) -> Response:
@@ -124,6 +125,8 @@ class LikeApi(APIView):
 
 
 class ExplainApi(APIView):
+    throttle_classes = [ExplainThrottle]
+
     class OutputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["ready", "queued"])
 
@@ -140,6 +143,7 @@ class ExplainApi(APIView):
 
 class CommentsApi(ListAPIView):
     serializer_class = CommentSerializer
+    throttle_classes = [CommentThrottle]  # posting only: reads are not counted
     pagination_class = OldestFirstCursorPagination
 
     class InputSerializer(serializers.Serializer):

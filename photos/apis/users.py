@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import PhotoSerializer, ProfileSerializer, UserSummarySerializer
+from photos.imaging import UploadRejected
 from photos.models import Photo, User
-from photos.throttles import LoginThrottle, RegisterThrottle
+from photos.throttles import FollowThrottle, LoginThrottle, RegisterThrottle, UploadThrottle
 
 
 class RegisterApi(APIView):
@@ -55,6 +56,7 @@ class UserDetailApi(APIView):
 
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [UploadThrottle]  # a PATCH may carry an avatar: it counts as an upload
 
     class InputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
@@ -70,12 +72,16 @@ class MeApi(APIView):
     def patch(self, request):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.user_update(user=request.user, **data.validated_data)
+        try:
+            services.user_update(user=request.user, **data.validated_data)
+        except UploadRejected as error:
+            return Response({"avatar": [error.message]}, status=error.status)
         return Response(_profile(request, request.user.username))
 
 
 class FollowApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [FollowThrottle]
 
     class OutputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["accepted", "pending"])

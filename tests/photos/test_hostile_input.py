@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
 from photos.imaging import ACCEPTED
-from photos.models import Photo, PopularPhoto
+from photos.models import Photo, PopularPhoto, User
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.photos.test_imaging import (
@@ -32,6 +32,7 @@ from tests.photos.test_imaging import (
     load_calls,  # noqa: F401 - a fixture: records pixel decodes
     palette_with_transparency,
     png_header_only,
+    progressive_jpeg,
     two_tone,
 )
 
@@ -63,6 +64,11 @@ REFUSED = {
     "FITS": (fits_bytes(), 415, ["FITS", ACCEPTED]),
     "PNG claiming 40000x40000": (png_header_only(40_000, 40_000), 413, ["40000x40000", "megapixels"]),
     "PNG of 10000x10000": (encode(Image.new("1", (10_000, 10_000)), "PNG"), 413, ["10000x10000", "megapixels"]),
+    "progressive JPEG of 1000 scans": (
+        progressive_jpeg(Image.new("RGB", (64, 64), RED), repeat=100),
+        422,
+        ["more than 100 scans", "at most 100 are accepted", "baseline"],
+    ),
 }
 
 
@@ -143,8 +149,8 @@ def test_refused_uploads_say_why_and_leave_nothing(
     for word in words:
         assert word in message
     assert not Photo.objects.exists() and media_files(media_root) == [] and queued == []
-    if status == 413:
-        assert decodes == []  # refused from the header, before any pixel was decoded
+    if status in (413, 422):
+        assert decodes == []  # refused from the headers, before any pixel was decoded
 
 
 @pytest.mark.parametrize(
@@ -180,6 +186,77 @@ def test_body_over_the_size_cap_is_413(settings, uploader, media_root, django_ca
     assert declared.status_code == 413 and "larger than 20,000 bytes" in declared.json()["image"][0]
     assert measured.status_code == 413 and "larger than 20,000 bytes" in measured.json()["image"][0]
     assert not Photo.objects.exists() and media_files(media_root) == [] and queued == []
+
+
+# Avatars: their own small pixel cap, the same scan cap, stored only re-encoded -------------------
+
+AVATAR_BOMBS = {
+    # name: (how to make it, status, words the message must contain). 8000x6250 is exactly the
+    # photo cap (50 megapixels): only the avatar cap refuses these.
+    "50-megapixel WebP": (
+        lambda: encode(Image.new("RGB", (8000, 6250), GREEN), "WEBP", lossless=True, method=0),
+        413,
+        ["8000x6250", "limit is 16.8 megapixels"],
+    ),
+    "50-megapixel PNG": (lambda: encode(Image.new("1", (8000, 6250)), "PNG"), 413, ["8000x6250", "16.8 megapixels"]),
+    "JPEG of 1000 scans": (
+        lambda: progressive_jpeg(Image.new("RGB", (64, 64), RED), repeat=100),
+        422,
+        ["more than 100 scans", "at most 100 are accepted"],
+    ),
+}
+
+
+def patch_avatar(surface: str, client, data: bytes, **fields):
+    if surface == "api":
+        return client.patch("/api/v1/users/me/", {"avatar": multipart_file(data), **fields}, format="multipart")
+    return client.post("/accounts/profile/", {"avatar": multipart_file(data), **fields})
+
+
+@pytest.mark.parametrize("case", AVATAR_BOMBS)
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_avatar_bombs_are_refused_from_the_header_and_change_nothing(
+    case,
+    surface,
+    uploader,
+    page_uploader,
+    user,
+    media_root,
+    load_calls,  # noqa: F811 - the imported fixture
+):
+    make, status, words = AVATAR_BOMBS[case]
+    data = make()
+    assert len(data) < 40_000  # small files
+
+    response = patch_avatar(surface, uploader if surface == "api" else page_uploader, data, display_name="Renamed")
+
+    assert response.status_code == status
+    message = " ".join(response.json()["avatar"]) if surface == "api" else response.content.decode()
+    for word in words:
+        assert word in message
+    user = User.objects.get(pk=user.pk)
+    assert (user.avatar.name, user.display_name) == ("", "")
+    assert media_files(media_root) == [] and load_calls == []
+
+
+def test_an_avatar_is_stored_small_upright_and_without_metadata_and_replaces_the_old_file(
+    uploader, user, media_root, django_capture_on_commit_callbacks
+):
+    data = encode(two_tone((1200, 800), RED, BLUE), "JPEG", exif=exif_with_secrets(6))
+
+    assert patch_avatar("api", uploader, data).status_code == 200
+    first = User.objects.get(pk=user.pk).avatar
+    with first.open("rb") as stored_avatar:
+        avatar = stored_avatar.read()
+    assert_metadata_free(avatar)
+    with Image.open(io.BytesIO(avatar)) as img:
+        assert img.size == (320, 320)
+        assert close_to(img.convert("RGB").getpixel((300, 160)), RED)  # turned upright: red is on the right
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert patch_avatar("api", uploader, encode(Image.new("RGB", (64, 64), GREEN), "PNG")).status_code == 200
+    assert media_files(media_root) == [Path(User.objects.get(pk=user.pk).avatar.path)]  # the old file is gone
+    assert first.name != User.objects.get(pk=user.pk).avatar.name
 
 
 # Accepted: only the re-encoded pixels are kept -------------------------------------------------

@@ -3,6 +3,7 @@
 import io
 import re
 import struct
+import threading
 import time
 import zlib
 
@@ -11,7 +12,14 @@ import pytest
 import skimage.data
 from PIL import ExifTags, GifImagePlugin, Image, ImageCms, ImageFile, WebPImagePlugin
 
-from photos.imaging import ACCEPTED, ProcessedImage, UploadRejected, generated_name, process_upload
+from photos.imaging import (
+    ACCEPTED,
+    ProcessedImage,
+    UploadRejected,
+    generated_name,
+    jpeg_scan_count,
+    process_upload,
+)
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -114,6 +122,18 @@ def fits_bytes() -> bytes:
              "NAXIS1  =                    4", "NAXIS2  =                    4", "END"]  # fmt: skip
     header = "".join(card.ljust(80) for card in cards).ljust(2880).encode()
     return header + bytes(16).ljust(2880, b"\0")
+
+
+def progressive_jpeg(img: Image.Image, *, repeat: int = 1, junk: bytes = b"") -> bytes:
+    """Return ``img`` as a Pillow progressive JPEG whose scans (with their DHTs) come ``repeat`` times.
+
+    libjpeg decodes every repeated scan again over the whole image: this is how a small file
+    buys a long decode. ``junk`` goes between repetitions, where libjpeg skips to the next marker.
+    """
+    data = encode(img, "JPEG", progressive=True)
+    first_scan = data.index(b"\xff\xda")
+    scans = data[first_scan:-2]  # up to EOI
+    return data[:first_scan] + junk.join([scans] * repeat) + b"\xff\xd9"
 
 
 def two_tone(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
@@ -284,6 +304,96 @@ def test_refuses_files_over_the_byte_cap_without_reading_them_whole():
 
 def test_byte_cap_message_names_the_limit():
     assert "larger than 25 MB" in rejection(bytes(MAX_BYTES + 10)).message
+
+
+# Decode cost: JPEG scans, pixels x scans, wall clock -------------------------------------------
+
+
+def noise(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
+    shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+    return Image.fromarray(np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8), mode)
+
+
+def test_scan_count_matches_the_sos_markers_of_real_jpegs():
+    baseline = encode(noise((96, 64)), "JPEG")
+    progressive = encode(noise((96, 64)), "JPEG", progressive=True)
+    grey = encode(noise((96, 64), "L"), "JPEG", progressive=True)
+
+    assert jpeg_scan_count(baseline) == 1
+    assert jpeg_scan_count(progressive) == jpeg_markers(progressive).count(0xDA) == 10
+    assert jpeg_scan_count(grey) == jpeg_markers(grey).count(0xDA) == 6
+
+
+def test_scan_count_skips_stuffed_bytes_restart_markers_and_metadata():
+    # Noise makes plenty of 0xFF00 in the entropy-coded data; restart markers come every block;
+    # a comment segment carries a whole baseline JPEG (with its own SOS) as a thumbnail might.
+    thumbnail = encode(noise((16, 16)), "JPEG")
+    image = encode(noise((256, 256)), "JPEG", progressive=True, restart_marker_blocks=1)
+    comment = b"\xff\xfe" + struct.pack(">H", len(thumbnail) + 2) + thumbnail
+    data = image[:2] + comment + image[2:]
+    assert b"\xff\x00" in image and b"\xff\xd0" in image
+
+    assert jpeg_scan_count(data) == 10
+    with Image.open(io.BytesIO(data)) as decoded:
+        decoded.load()  # a real, decodable file
+        assert decoded.info["comment"] == thumbnail
+
+
+def test_scan_count_sees_repeated_scans_even_behind_junk_bytes():
+    assert jpeg_scan_count(progressive_jpeg(noise((64, 64)), repeat=30)) == 300
+    hidden = progressive_jpeg(noise((64, 64)), repeat=30, junk=b"\x00junk\xff\xff")
+    assert jpeg_scan_count(hidden) == 300
+    assert jpeg_scan_count(hidden, stop_after=25) == 26  # stops counting once past the limit
+    with pytest.raises(ValueError, match="SOI"):
+        jpeg_scan_count(b"\x89PNG")
+
+
+def test_refuses_a_jpeg_of_many_scans_before_decoding_and_says_what_is_accepted(load_calls):
+    data = progressive_jpeg(noise((64, 64)), repeat=20)  # 200 scans in about 16 KB
+    Image.open(io.BytesIO(data)).load()  # libjpeg itself would decode every one of them
+    load_calls.clear()
+
+    started = time.perf_counter()
+    error = rejection(data)
+
+    assert time.perf_counter() - started < 1
+    assert load_calls == []
+    assert (error.status, error.code) == (422, "too_many_scans")
+    assert "more than 100 scans" in error.message and "at most 100 are accepted" in error.message
+    assert "baseline" in error.message
+
+
+def test_normal_progressive_jpegs_and_the_scan_limit_itself_are_accepted():
+    assert process(encode(noise((640, 480)), "JPEG", progressive=True)).width == 640
+    assert process(progressive_jpeg(noise((64, 64)), repeat=10)).width == 64  # exactly 100 scans
+
+
+def test_refuses_a_jpeg_whose_pixels_times_scans_exceed_the_decode_budget(load_calls):
+    data = progressive_jpeg(Image.new("L", (2000, 1000), 128), repeat=3)  # 2 megapixels, 18 scans
+
+    error = rejection(data, max_decode_work=30_000_000)
+
+    assert load_calls == []
+    assert (error.status, error.code) == (422, "decode_too_costly")
+    assert "2000x1000 pixels in 18 scans" in error.message and "at most 30" in error.message
+    assert process(data, max_decode_work=36_000_000).width == 2000  # exactly at the budget
+
+
+def test_a_decode_past_its_deadline_is_refused_in_any_thread():
+    data = progressive_jpeg(noise((512, 512)), repeat=3)
+    assert len(data) > 2 * ImageFile.MAXBLOCK  # read in several blocks
+    errors: list[UploadRejected] = []
+
+    def upload_in_a_thread() -> None:  # signal-based timers would not work here
+        errors.append(rejection(data, max_decode_seconds=1e-6))
+
+    worker = threading.Thread(target=upload_in_a_thread)
+    worker.start()
+    worker.join()
+
+    assert [(e.status, e.code) for e in errors] == [(422, "decode_timeout")]
+    assert "longer than 1e-06 seconds to decode" in errors[0].message
+    assert process(data).width == 512  # the default deadline is ample
 
 
 # Orientation and metadata -------------------------------------------------------------------
@@ -489,6 +599,10 @@ def test_stored_image_is_a_progressive_jpeg():
 def test_rejects_nonsensical_limits():
     with pytest.raises(ValueError, match="max_pixels=0"):
         process(b"irrelevant", max_pixels=0)
+    with pytest.raises(ValueError, match="max_scans=0"):
+        process(b"irrelevant", max_scans=0)
+    with pytest.raises(ValueError, match="max_decode_seconds=0"):
+        process(b"irrelevant", max_decode_seconds=0)
 
 
 # Storage names ------------------------------------------------------------------------------

@@ -59,3 +59,27 @@ def test_worker_killed_mid_task_loses_no_photo(start_worker, tmp_path):
     )
     assert photo.tagging_attempts == 2
     assert photo.photo_tags.filter(source="auto", tag__name="cat").count() == 1
+
+
+def test_a_worker_takes_explanations_from_their_own_queue_and_frees_the_photo(
+    start_worker, redis_broker, settings, tmp_path
+):
+    import redis
+
+    from recognition.services import photo_explanation_claim
+    from recognition.tasks import explain_photo
+    from tests.factories import PhotoFactory
+
+    # The pending mark lives in the cache the worker shares: Redis, as in production.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_broker}}
+    photo = PhotoFactory(status="tagged")  # no auto tag lacks a picture: the task ends at once
+    assert photo_explanation_claim(photo_id=photo.pk)
+    assert not photo_explanation_claim(photo_id=photo.pk)
+    explain_photo.delay(photo.pk)
+    broker = redis.Redis.from_url(redis_broker)
+    assert broker.llen("explain") == 1
+
+    start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
+
+    wait_for(lambda: photo_explanation_claim(photo_id=photo.pk), timeout=60, what="the explanation", logs=tmp_path)
+    assert broker.llen("explain") == 0
