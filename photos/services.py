@@ -67,14 +67,14 @@ def user_update(
 
     A new avatar goes through the photo checks with its own, smaller pixel cap (judged from the
     header), is decoded small and stored only as the re-encoded, metadata-free square. Nothing is
-    written when it is refused; the replaced avatar's file is deleted once the change is committed.
+    written when it is refused; the replaced avatar's file goes once the change is committed
+    (django-cleanup, as for every file field).
     """
     fields = {"display_name": display_name, "bio": bio, "is_private": is_private, "history_paused": history_paused}
     for name, value in fields.items():
         if value is not None:
             setattr(user, name, value)
     user.full_clean(exclude=["avatar"])
-    old_avatar = user.avatar.name
     if avatar is not None:
         limits = _decode_limits() | {"max_pixels": min(settings.AVATAR_MAX_PIXELS, settings.PHOTO_MAX_PIXELS)}
         processed = process_upload(avatar, max_side=AVATAR_DECODE_SIDE, **limits)
@@ -85,8 +85,6 @@ def user_update(
             if is_private is False:
                 # A public account has nothing left to approve: waiting requests become follows.
                 Follow.objects.filter(followee=user, status=Follow.Status.PENDING).update(status=Follow.Status.ACCEPTED)
-            if avatar is not None:
-                transaction.on_commit(lambda: _delete_files(old_avatar))
     except BaseException:
         if avatar is not None:
             _delete_files(user.avatar.name)
