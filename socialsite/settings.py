@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "photos",
@@ -206,7 +205,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "photos.pagination.CursorPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "photos.apis.schema.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "photos.apis.errors.exception_handler",
     # Throttles (photos.throttles) use these, per client address or per account. Behind a reverse
     # proxy set DJANGO_NUM_PROXIES to how many there are: 0 trusts only the socket's address, and

@@ -5,8 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from photos import media_views
 from photos.throttles import LoginThrottle, throttle_posts
+from socialsite.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     # Password guesses at the admin count against the same per-address limit as the site's login.
     path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),
