@@ -3,6 +3,10 @@
 Explore ranks from the latest few photos, and the "Your interests" chart on a person's own
 profile shows a longer stretch; both with the same weights (recent photos, likes and comments
 weigh more), so the chart tells what Explore works from.
+
+A history holds only photos the person may still see (``photos_visible_to``): a photo made
+private, hidden from followers after a follow ended, or of someone in a block with them says
+nothing any more, neither its tags (an owner may retag it later) nor its categories nor counts.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +15,7 @@ from django.db.models import Value
 
 from photos.item_model import SIGNAL_WEIGHTS
 from photos.models import Comment, Like, PhotoTag, PhotoView, User
+from photos.selectors import photos_visible_to
 
 HISTORY_SIZE = 30
 CHART_HISTORY_SIZE = 200
@@ -87,13 +92,19 @@ class Interests:
 def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
     """Return the photos of the ``limit`` latest views, likes and comments of ``user``, in one query.
 
-    Weights halve every HALF_LIFE_DAYS before the latest interaction, so what someone looked at
-    this week counts more than last month, and a like or comment more than a view.
+    Only photos ``user`` may see now count: the visibility rule is a subquery of each part, so a
+    photo that went out of sight leaves the history without a query more. Weights halve every
+    HALF_LIFE_DAYS before the latest interaction, so what someone looked at this week counts
+    more than last month, and a like or comment more than a view.
     """
+    visible = photos_visible_to(user).order_by().values("pk")
     # order_by(): a compound query's parts must not be ordered (Comment has a default ordering).
-    views = PhotoView.objects.filter(user=user).order_by().values_list("photo_id", "viewed_at", Value("view"))
-    likes = Like.objects.filter(user=user).order_by().values_list("photo_id", "created_at", Value("like"))
-    comments = Comment.objects.filter(author=user).order_by().values_list("photo_id", "created_at", Value("comment"))
+    views = PhotoView.objects.filter(user=user, photo_id__in=visible).order_by()
+    likes = Like.objects.filter(user=user, photo_id__in=visible).order_by()
+    comments = Comment.objects.filter(author=user, photo_id__in=visible).order_by()
+    views = views.values_list("photo_id", "viewed_at", Value("view"))
+    likes = likes.values_list("photo_id", "created_at", Value("like"))
+    comments = comments.values_list("photo_id", "created_at", Value("comment"))
     rows = list(views.union(likes, comments, all=True).order_by("-viewed_at")[:limit])
     history: dict[int, Seen] = {}
     for photo_id, at, kind in rows:

@@ -3,6 +3,13 @@
 Run by the ``rebuild_item_model`` beat task. Reads the last year of views, likes and comments
 as arrays, lets ``photos.recommender`` do the arithmetic, and swaps the tables' contents in one
 transaction, so that Explore reads the old model until the new one is committed.
+
+Owners' views, likes and comments of their own photos are left out: they say nothing about
+taste, and would let an owner pump their photos' popularity and count themselves among the
+people in common behind a pair.
+A neighbour pair is kept only when MIN_PEOPLE_IN_COMMON people interacted with both photos:
+the model is built without knowing who will ask, and the asker may be one of them, so that
+leaves MIN_OTHER_PEOPLE people besides the asker behind every "people who viewed" reason.
 """
 
 import logging
@@ -13,7 +20,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection, models, transaction
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
 
 from photos import recommender
@@ -29,7 +36,9 @@ POPULARITY_HALF_LIFE_DAYS = 7.0
 WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
 NEIGHBOURS_PER_PHOTO = 20
-MIN_PEOPLE_IN_COMMON = 2
+# People besides the person asking who must have interacted with both photos of a co-view.
+MIN_OTHER_PEOPLE = 3
+MIN_PEOPLE_IN_COMMON = MIN_OTHER_PEOPLE + 1
 SITE_POOL_SIZE = 200
 TAG_POOL_SIZE = 40
 WRITE_CHUNK = 50_000
@@ -89,12 +98,15 @@ def _rows(queryset: QuerySet, user_field: str, time_field: str) -> np.ndarray:
 
 
 def interactions_load(*, now: datetime) -> Interactions:
-    """Return the views, likes and comments of the model window before ``now``."""
+    """Return the views, likes and comments of the model window before ``now``, but owners' of their own photos."""
     since = now - WINDOW
+    views = PhotoView.objects.filter(viewed_at__gte=since, viewed_at__lte=now).exclude(user=F("photo__owner"))
+    likes = Like.objects.filter(created_at__gte=since, created_at__lte=now).exclude(user=F("photo__owner"))
+    comments = Comment.objects.filter(created_at__gte=since, created_at__lte=now).exclude(author=F("photo__owner"))
     parts = {
-        "view": _rows(PhotoView.objects.filter(viewed_at__gte=since, viewed_at__lte=now), "user_id", "viewed_at"),
-        "like": _rows(Like.objects.filter(created_at__gte=since, created_at__lte=now), "user_id", "created_at"),
-        "comment": _rows(Comment.objects.filter(created_at__gte=since, created_at__lte=now), "author_id", "created_at"),
+        "view": _rows(views, "user_id", "viewed_at"),
+        "like": _rows(likes, "user_id", "created_at"),
+        "comment": _rows(comments, "author_id", "created_at"),
     }
     rows = np.concatenate(list(parts.values()))
     return Interactions(

@@ -13,6 +13,7 @@ import numpy as np
 from django.db.models import Q
 
 from photos.history import TasteProfile
+from photos.item_model import MIN_OTHER_PEOPLE
 from photos.models import PhotoNeighbor, PopularPhoto
 from photos.recommender import top_k_per_group
 
@@ -23,6 +24,12 @@ NEIGHBOUR = np.dtype([("anchor", np.int64), ("photo", np.int64), ("score", np.fl
 POOLED = np.dtype([("photo", np.int64), ("pool", np.int64), ("score", np.float64), ("week_views", np.int64)])
 SITE = -1  # the pool index of the site-wide pool
 SIGNALS = ("co_view", "content", "popularity")
+# The people a neighbour pair must rest on for Explore to use it: MIN_OTHER_PEOPLE besides the asker,
+# who is presumed to be one of them. The asker interacted with the anchor (it is in their history),
+# and may have been counted on the candidate too: a view cleared or a like undone since the model
+# was built leaves no trace a request could tell from never having seen it. Rows of an older model
+# built with a lower threshold are held to this too, until the next rebuild replaces them.
+MIN_NEIGHBOUR_PEOPLE = MIN_OTHER_PEOPLE + 1
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def evidence_read(profile: TasteProfile, *, co_view: bool, content: bool) -> Evi
     """Read the neighbours of the recent history and the pools of the site and of the person's tastes."""
     neighbours = np.empty(0, dtype=NEIGHBOUR)
     if profile.history and co_view:
-        rows = PhotoNeighbor.objects.filter(photo_id__in=list(profile.history))
+        rows = PhotoNeighbor.objects.filter(photo_id__in=list(profile.history), people__gte=MIN_NEIGHBOUR_PEOPLE)
         neighbours = np.fromiter(rows.values_list("photo_id", "neighbor_id", "score", "people"), dtype=NEIGHBOUR)
     wanted = Q(tag__isnull=True, category="")
     if content:

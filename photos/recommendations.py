@@ -39,6 +39,9 @@ SHORTLIST = 3 * MAX_RESULTS // 2
 # A signal is given as a reason when it brought at least this share of the score (the top one always is).
 REASON_SHARE = 0.2
 EXCERPT = 60
+# Counts of other people's views below this are not given exactly: with a fake account or two, a
+# small number tells who viewed what ("2 people": the fake account and the one person watched).
+EXACT_COUNT_FROM = 10
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, 
     return {pk: (owner_id, username, excerpt, any(seen)) for pk, owner_id, username, excerpt, *seen in rows}
 
 
+def _people_count(count: int) -> int | None:
+    """Return ``count`` of other people if it is large enough to say exactly, else None ("a few")."""
+    return count if count >= EXACT_COUNT_FROM else None
+
+
 def _anchor_label(username: str, excerpt: str) -> str:
     excerpt = excerpt.strip()
     if not excerpt:
@@ -129,7 +137,7 @@ def _reasons(scores: Scores, at: int, profile: TasteProfile, pools: list, anchor
         if name == "co_view":
             anchor = int(scores.anchor[at])
             text = f"People who viewed {_anchor_label(*anchors[anchor])} also viewed this"
-            reasons.append(Reason("co_view", text, photo_id=anchor, count=int(scores.people[at])))
+            reasons.append(Reason("co_view", text, photo_id=anchor, count=_people_count(int(scores.people[at]))))
         elif name == "content":
             kind, key = pools[scores.pool[at]]
             taste = profile.tags[key] if kind == "tag" else profile.categories[key]
@@ -143,7 +151,7 @@ def _reasons(scores: Scores, at: int, profile: TasteProfile, pools: list, anchor
                     Reason("category", f"Because you {verb} {count} {taste.name} photo{plural}", count=count)
                 )
         elif scores.week_views[at]:
-            reasons.append(Reason("popular", "Popular this week", count=int(scores.week_views[at])))
+            reasons.append(Reason("popular", "Popular this week", count=_people_count(int(scores.week_views[at]))))
         else:
             reasons.append(Reason("popular", "Popular on socialsite"))
     return reasons

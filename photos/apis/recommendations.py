@@ -24,8 +24,9 @@ class ReasonSerializer(serializers.Serializer):
     tag = serializers.CharField(allow_null=True, help_text="tag: the tag this photo shares with your history.")
     count = serializers.IntegerField(
         allow_null=True,
-        help_text="co_view: people who viewed both; tag, category: photos of your recent history that have it; "
-        "popular: views this week.",
+        help_text="co_view: people who viewed both; popular: views this week; both null below 10 (a few), "
+        "so that a small number never points at particular people. tag, category: photos of your recent "
+        "history that have it.",
     )
 
 

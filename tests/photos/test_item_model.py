@@ -34,7 +34,7 @@ def _matrix(rows: list[list[float]]) -> sparse.csr_array:
 def test_neighbours_are_cosines_of_audiences_with_enough_people_in_common():
     # people x photos 10, 20, 30: photos 10 and 20 share three people, 30 shares one with each.
     matrix = _matrix([[1, 1, 0], [1, 1, 0], [2, 1, 1], [0, 0, 1]])
-    found = recommender.item_neighbours(matrix, np.array([10, 20, 30]), k=5, min_people=2)
+    found = recommender.item_neighbours(matrix, np.array([10, 20, 30]), k=5, min_people=3)
     pairs = {
         (a, b): (round(s, 6), p)
         for a, b, s, p in zip(found.photo, found.neighbour, found.score, found.people, strict=True)
@@ -47,17 +47,18 @@ def test_neighbours_are_the_same_whatever_the_block_size():
     rng = np.random.default_rng(7)
     matrix = sparse.random_array((60, 40), density=0.2, format="csr", rng=rng)
     photo_ids = np.arange(100, 140)
-    whole = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=2)
-    blocked = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=2, block_work=5)
+    whole = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=3)
+    blocked = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=3, block_work=5)
     assert len(whole) > 0
     for a, b in [(whole.photo, blocked.photo), (whole.neighbour, blocked.neighbour), (whole.score, blocked.score)]:
         assert np.allclose(a, b)
     assert np.bincount(whole.photo - 100).max() <= 3 and not np.any(whole.photo == whole.neighbour)
 
 
-def test_a_single_shared_person_is_refused_as_evidence():
-    with pytest.raises(ValueError, match="at least 2"):
-        recommender.item_neighbours(_matrix([[1, 1]]), np.array([1, 2]), k=5, min_people=1)
+@pytest.mark.parametrize("min_people", [1, 2])
+def test_one_or_two_shared_people_are_refused_as_evidence(min_people):
+    with pytest.raises(ValueError, match="at least 3"):
+        recommender.item_neighbours(_matrix([[1, 1], [1, 1]]), np.array([1, 2]), k=5, min_people=min_people)
 
 
 def test_most_recent_per_user_caps_long_histories():
@@ -70,15 +71,15 @@ def test_most_recent_per_user_caps_long_histories():
 def test_rebuild_reads_views_likes_and_comments_and_replaces_the_model():
     a, b, c = PhotoFactory(), PhotoFactory(), PhotoFactory()
     PhotoTagFactory(photo=a)
-    people = UserFactory.create_batch(3)
+    people = UserFactory.create_batch(4)
     for person in people:
         LikeFactory(user=person, photo=a)
         CommentFactory(author=person, photo=b)
     PhotoView.objects.create(user=people[0], photo=c)
     report = item_model_rebuild()
-    assert (report.interactions, report.people, report.photos) == (7, 3, 3)
+    assert (report.interactions, report.people, report.photos) == (9, 4, 3)
     pairs = set(PhotoNeighbor.objects.values_list("photo_id", "neighbor_id", "people"))
-    assert pairs == {(a.pk, b.pk, 3), (b.pk, a.pk, 3)}
+    assert pairs == {(a.pk, b.pk, 4), (b.pk, a.pk, 4)}
     site = list(PopularPhoto.objects.filter(tag=None).order_by("-score").values_list("photo_id", "week_views"))
     assert site == [(b.pk, 0), (a.pk, 0), (c.pk, 1)]  # comments outweigh likes, likes outweigh a view
     assert PopularPhoto.objects.filter(tag__isnull=False).get().photo_id == a.pk
@@ -99,3 +100,29 @@ def test_beat_task_rebuilds_without_arguments():
     assert rebuild_item_model.apply().get()["interactions"] == 0
     schedule = settings.CELERY_BEAT_SCHEDULE["rebuild-item-model"]
     assert schedule["task"] == "photos.tasks.rebuild_item_model" and schedule["schedule"] == timedelta(minutes=30)
+
+
+@pytest.mark.django_db
+def test_owners_interactions_with_their_own_photos_are_not_counted():
+    owner = UserFactory()
+    first, second, lonely = (PhotoFactory(owner=owner) for _ in range(3))
+    people = UserFactory.create_batch(3)
+    for person in people:
+        PhotoView.objects.create(user=person, photo=first)
+        PhotoView.objects.create(user=person, photo=second)
+    # The owner's likes, comments and views (older rows: views of one's own photos are no longer
+    # recorded) of their own photos would make a fourth person in common, and make ``lonely`` popular.
+    for photo in (first, second, lonely):
+        LikeFactory(user=owner, photo=photo)
+        CommentFactory(author=owner, photo=photo)
+        PhotoView.objects.create(user=owner, photo=photo)
+    report = item_model_rebuild()
+    assert (report.interactions, report.people) == (6, 3)
+    assert not PhotoNeighbor.objects.exists()  # three people in common are not four
+    assert set(PopularPhoto.objects.values_list("photo_id", flat=True)) == {first.pk, second.pk}
+    assert set(PopularPhoto.objects.values_list("week_views", flat=True)) == {3}
+    PhotoView.objects.create(user=UserFactory(), photo=first)
+    PhotoView.objects.create(user=PhotoFactory().owner, photo=second)
+    PhotoView.objects.create(user=people[0], photo=lonely)
+    LikeFactory(user=owner, photo=PhotoFactory())  # the owner's taste for someone else's photo counts
+    assert item_model_rebuild().interactions == 10

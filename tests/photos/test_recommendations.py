@@ -49,13 +49,13 @@ def item_for(viewer, photo):
 
 def test_co_view_recommends_what_others_viewed_together(user):
     anchor, together, elsewhere = PhotoFactory(caption="Sunset at the pier"), PhotoFactory(), PhotoFactory()
-    crowd(3, anchor, together)
-    crowd(3, elsewhere)
+    crowd(4, anchor, together)
+    crowd(4, elsewhere)
     view(user, anchor)
     item_model_rebuild()
     assert ids(user)[0] == together.pk
     reason = item_for(user, together).reasons[0]
-    assert reason.kind == "co_view" and reason.photo_id == anchor.pk and reason.count == 3
+    assert reason.kind == "co_view" and reason.photo_id == anchor.pk and reason.count is None  # a few
     assert reason.text == "People who viewed “Sunset at the pier” also viewed this"
 
 
@@ -74,8 +74,31 @@ def test_new_person_gets_popular_photos_with_reasons(user):
     item_model_rebuild()
     items = recommendations_for(user).items
     assert [item.photo.pk for item in items] == [popular.pk, quieter.pk]
-    assert items[0].reasons[0].text == "Popular this week" and items[0].reasons[0].count == 4
+    assert items[0].reasons[0].text == "Popular this week" and items[0].reasons[0].count is None  # a few
     assert unseen.pk not in ids(user)
+
+
+@pytest.mark.parametrize(("viewers", "count"), [(9, None), (10, 10)])
+def test_counts_of_other_people_below_ten_are_not_exact(client, user, viewers, count):
+    anchor, together = PhotoFactory(caption="Sunset at the pier"), PhotoFactory()
+    popular = PhotoFactory()
+    crowd(viewers, anchor, together)
+    crowd(viewers, popular)
+    view(user, anchor)
+    item_model_rebuild()
+    co_view = item_for(user, together).reasons[0]
+    assert co_view.kind == "co_view" and co_view.count == count
+    assert co_view.text == "People who viewed “Sunset at the pier” also viewed this"
+    assert [(r.text, r.count) for r in item_for(user, popular).reasons] == [("Popular this week", count)]
+    results = {
+        item["photo"]["id"]: item["reasons"]
+        for item in client_for(user).get("/api/v1/recommendations/").json()["results"]
+    }
+    assert [(r["kind"], r["count"]) for r in results[together.pk]] == [("co_view", count)]
+    assert [r["count"] for r in results[popular.pk]] == [count]
+    client.force_login(user)
+    html = client.get("/explore/").content.decode()
+    assert "Popular this week" in html and ("(10 views)" in html) is (count == 10) and "(9 views)" not in html
 
 
 def test_old_popularity_is_not_called_this_week(user):
@@ -125,7 +148,7 @@ def visibility_world(user):
     photos["liked"] = PhotoFactory()
     photos["commented"] = PhotoFactory()
     Block.objects.create(blocker=blocker, blocked=user)
-    crowd(3, anchor, *photos.values())
+    crowd(4, anchor, *photos.values())
     view(user, anchor, photos["seen"])
     LikeFactory(user=user, photo=photos["liked"])
     CommentFactory(author=user, photo=photos["commented"])
@@ -158,9 +181,10 @@ def test_visibility_differs_between_follower_stranger_and_visitor(visibility_wor
 
 def test_an_anchor_made_private_is_neither_used_nor_named(user):
     anchor, together = PhotoFactory(caption="Secret garden"), PhotoFactory()
-    crowd(3, anchor, together)
+    crowd(4, anchor, together)
     view(user, anchor)
     item_model_rebuild()
+    assert item_for(user, together).reasons[0].kind == "co_view"
     anchor.visibility = Photo.Visibility.PRIVATE
     anchor.save()
     reasons = item_for(user, together).reasons
@@ -169,7 +193,7 @@ def test_an_anchor_made_private_is_neither_used_nor_named(user):
 
 def test_no_owner_fills_the_grid(user):
     anchor, prolific = PhotoFactory(), UserFactory()
-    crowd(3, anchor, *[PhotoFactory(owner=prolific) for _ in range(4)])
+    crowd(4, anchor, *[PhotoFactory(owner=prolific) for _ in range(4)])
     view(user, anchor)
     item_model_rebuild()
     owners = [item.photo.owner_id for item in recommendations_for(user).items]
@@ -178,8 +202,8 @@ def test_no_owner_fills_the_grid(user):
 
 def test_blend_beats_popularity_for_a_planted_taste(user):
     anchor, niche = PhotoFactory(), PhotoFactory()
-    crowd(3, anchor, niche)
-    crowd(6, PhotoFactory())  # more popular, unrelated
+    crowd(4, anchor, niche)
+    crowd(8, PhotoFactory())  # more popular, unrelated
     view(user, anchor)
     item_model_rebuild()
     assert ids(user)[0] == niche.pk
@@ -203,7 +227,7 @@ def rich_history(user):
     tag = TagFactory(name="beach", categories=["landscape"])
     anchors = [PhotoTagFactory(tag=tag).photo for _ in range(3)]
     others = [PhotoTagFactory(tag=tag).photo for _ in range(25)]
-    crowd(2, *anchors, *others)
+    crowd(4, *anchors, *others)
     view(user, anchors[0])
     LikeFactory(user=user, photo=anchors[1])
     CommentFactory(author=user, photo=anchors[2])
