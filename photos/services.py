@@ -2,6 +2,7 @@
 
 import logging
 import re
+import unicodedata
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -20,7 +21,11 @@ from photos.search_index import photo_search_document_refresh
 
 logger = logging.getLogger(__name__)
 
-HASHTAG_RE = re.compile(r"(?<![\w&])#(\w{1,64})")
+# A hashtag is a word after "#": letters, digits, underscores and the combining marks that may
+# follow a letter (``e`` + U+0301) until the caption is normalised. Its length is checked only
+# after normalising, because folding can lengthen it (``ß`` -> ``ss``, ``ﬃ`` -> ``ffi``).
+HASHTAG_RE = re.compile(r"(?<![\w&])#((?:\w|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)")
+HASHTAG_MAX_LENGTH = 64  # Tag.name
 VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
 # Names that would shadow API paths such as users/me/.
 RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
@@ -67,9 +72,24 @@ def user_update(
     return user
 
 
+def hashtag_normalise(text: str) -> str:
+    """Return the one spelling of a hashtag: NFKC, case-folded, NFKC again (Unicode's NFKC_Casefold).
+
+    Compatibility forms and case meet (``ﬃ``/``ffi``, ``Straße``/``strasse``, ``e`` + U+0301/``é``);
+    accents stay, so the tag reads as typed. Search folds tag names further (photos.search_text),
+    so ``#Straße`` is found by ``strasse`` and ``#Café`` by ``cafe``.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
 def hashtags_in(caption: str) -> list[str]:
-    """Return the distinct lower-case hashtags of a caption, in order of appearance."""
-    return list(dict.fromkeys(tag.casefold() for tag in HASHTAG_RE.findall(caption)))
+    """Return the distinct normalised hashtags of a caption, in order of appearance.
+
+    A hashtag longer than a tag name once normalised is not a tag and is left out: cutting it
+    would make a tag of a word nobody wrote.
+    """
+    tags = (hashtag_normalise(tag) for tag in HASHTAG_RE.findall(unicodedata.normalize("NFKC", caption)))
+    return list(dict.fromkeys(tag for tag in tags if len(tag) <= HASHTAG_MAX_LENGTH))
 
 
 def _hashtags_sync(photo: Photo) -> None:

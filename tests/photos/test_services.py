@@ -139,3 +139,41 @@ def test_user_create_checks_password_strength():
         services.user_create(username="weak", password="123")
     user = services.user_create(username="strong", password="correct horse battery staple")
     assert user.check_password("correct horse battery staple")
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("#Straße #STRASSE #strasse", ["strasse"]),
+        ("#ﬃx #FFIX", ["ffix"]),
+        ("#İstanbul", ["i\u0307stanbul"]),
+        ("#cafe\u0301 #café #CAFÉ", ["café"]),
+        ("#Ｃａｔ #cat", ["cat"]),  # fullwidth letters are compatibility forms of ASCII ones
+    ],
+)
+def test_hashtags_are_normalised_before_they_become_tags(caption, expected):
+    assert services.hashtags_in(caption) == expected
+
+
+def test_hashtags_too_long_once_normalised_are_not_tags_and_never_fail_the_write(user):
+    caption = "#" + "ß" * 64 + " #" + "ﬃ" * 30 + " #" + "a" * 65 + " #" + "ß" * 32 + " #ok"
+    # 64 x ß folds to 128 characters, 30 x ﬃ to 90; 65 letters are too many as written; 32 x ß is 64.
+    assert services.hashtags_in(caption) == ["ss" * 32, "ok"]
+    photo = PhotoFactory(owner=user)
+    services.photo_update(photo=photo, caption=caption)
+    names = set(photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).values_list("tag__name", flat=True))
+    assert names == {"ss" * 32, "ok"}
+
+
+@pytest.mark.parametrize(
+    ("hashtag", "query"),
+    [("#Straße", "strasse"), ("#Straße", "straße"), ("#ﬃne", "ffine"), ("#İzmir", "izmir"), ("#cafe\u0301", "café")],
+)
+def test_normalised_hashtags_are_found_by_search_as_typed(user, hashtag, query):
+    from django.contrib.auth.models import AnonymousUser
+
+    from photos.search import photo_search
+
+    photo = PhotoFactory(owner=user, caption="")
+    services.photo_update(photo=photo, caption=f"walk {hashtag}")
+    assert list(photo_search(AnonymousUser(), query).values_list("pk", flat=True)) == [photo.pk]
