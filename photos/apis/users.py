@@ -1,6 +1,5 @@
 """API for accounts: registration, tokens, profiles and follows."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -89,7 +88,7 @@ class FollowApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, username: str):
-        followee = get_object_or_404(User, username=username)
+        followee = selectors.user_reachable_get(viewer=request.user, username=username)
         services.follow_delete(follower=request.user, followee=followee)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.urls import reverse
 from PIL import Image
+from rest_framework.test import APIClient
 
 from photos.models import Follow, Photo, PhotoTag, PhotoView
 from tests.conftest import client_for, jpeg_bytes
@@ -250,3 +251,76 @@ def test_hashtag_tags_round_trip(auth_api):
 
 def test_reverse_names_exist():
     assert reverse("api_photo", args=[1]) == "/api/v1/photos/1/"
+
+
+def test_comment_count_is_what_the_viewer_is_shown(user, other_user):
+    from photos import services
+
+    author, third = UserFactory(), UserFactory()
+    photo = PhotoFactory(owner=author)
+    services.comment_create(author=other_user, photo=photo, text="from someone the viewer blocks")
+    services.comment_create(author=third, photo=photo, text="from someone else")
+    services.block_create(blocker=user, blocked=other_user)
+    viewer = client_for(user)
+    listed = viewer.get(f"/api/v1/photos/{photo.pk}/comments/").json()["results"]
+    assert len(listed) == 1
+    assert viewer.get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 1
+    feed_photo = viewer.get(f"/api/v1/users/{author.username}/photos/").json()["results"][0]
+    assert feed_photo["comment_count"] == 1
+    # The blocked person sees their own comment and the third's: the viewer wrote none.
+    assert client_for(other_user).get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+    # Everyone else, and visitors, see both.
+    assert client_for(third).get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+    assert APIClient().get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+
+
+def test_comment_count_adds_no_query_to_lists(user, django_assert_num_queries):
+    from photos import selectors, services
+
+    blocked = UserFactory()
+    for _ in range(5):
+        photo = PhotoFactory()
+        services.comment_create(author=blocked, photo=photo, text="hidden from the viewer")
+    services.block_create(blocker=user, blocked=blocked)
+    with django_assert_num_queries(2):  # photos with owners, liked flags and visible counts; their tags
+        photos = list(selectors.photo_list(user).order_by("-id"))
+    assert [photo.visible_comment_count for photo in photos] == [0] * 5
+    assert [photo.comment_count for photo in photos] == [1] * 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/users/{name}/block/"),
+        ("delete", "/api/v1/users/{name}/block/"),
+        ("post", "/api/v1/users/{name}/follow/"),
+        ("delete", "/api/v1/users/{name}/follow/"),
+        ("get", "/api/v1/users/{name}/"),
+        ("get", "/api/v1/users/{name}/photos/"),
+        ("get", "/api/v1/users/{name}/followers/"),
+    ],
+)
+def test_someone_who_blocks_you_answers_as_nobody_does(user, other_user, method, path):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    blocked = client_for(other_user)
+    to_blocker = getattr(blocked, method)(path.format(name=user.username))
+    to_nobody = getattr(blocked, method)(path.format(name="nobody-at-all"))
+    assert to_blocker.status_code == to_nobody.status_code == 404
+    assert to_blocker.json() == to_nobody.json()
+    assert list(Block.objects.values_list("blocker", "blocked")) == [(user.pk, other_user.pk)]
+
+
+def test_you_may_still_block_and_unblock_someone_you_block_who_blocks_you(user, other_user):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    services.block_create(blocker=other_user, blocked=user)
+    blocked = client_for(other_user)
+    assert blocked.post(f"/api/v1/users/{user.username}/block/").status_code == 201
+    assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 204
+    assert not Block.objects.filter(blocker=other_user).exists()
+    assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 404

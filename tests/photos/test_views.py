@@ -154,3 +154,29 @@ def test_feed_for_visitor_has_no_private_photos_and_logout_works(client, user):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/").context["user"] == AnonymousUser() or not client.get("/").context["user"].is_authenticated
+
+
+def test_pages_count_the_comments_the_viewer_is_shown(client, user, other_user):
+    from photos import services
+
+    photo = PhotoFactory(owner=UserFactory())
+    services.comment_create(author=other_user, photo=photo, text="hidden by the block")
+    services.block_create(blocker=other_user, blocked=user)
+    client.force_login(user)
+    detail = client.get(f"/p/{photo.pk}/").content.decode()
+    assert "Comments (0)" in detail and "hidden by the block" not in detail
+    profile = client.get(photo.owner.get_absolute_url()).content.decode()
+    assert "💬 0" in profile and "💬 1" not in profile
+
+
+@pytest.mark.parametrize("action", ["block", "follow"])
+def test_block_and_follow_buttons_tell_nothing_to_someone_blocked(client, user, other_user, action):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    client.force_login(other_user)
+    assert client.post(f"/u/{user.username}/{action}/").status_code == 404
+    assert client.post(f"/u/nobody-at-all/{action}/").status_code == 404
+    assert client.post(f"/u/{user.username}/unblock/").status_code == 404
+    assert list(Block.objects.values_list("blocker", "blocked")) == [(user.pk, other_user.pk)]
