@@ -14,7 +14,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.shortcuts import get_object_or_404
 
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, User
@@ -128,6 +128,14 @@ def user_get(*, viewer: Viewer, username: str) -> User:
     user = get_object_or_404(users, username=username)
     user.photo_count = photos_visible_to(viewer).filter(owner=user).count()
     return user
+
+
+def username_taken(username: str) -> bool:
+    """Return whether an account has this (normalised) name whatever its case.
+
+    Compared with the database's Lower(), the function the unique constraint on usernames uses.
+    """
+    return User.objects.alias(lowered=Lower("username")).filter(lowered=Lower(Value(username))).exists()
 
 
 def user_reachable_get(*, viewer: User, username: str) -> User:

@@ -12,12 +12,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from photos.imaging import generated_name, process_upload
-from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.models import USERNAME_TAKEN, Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
 from photos.search_index import photo_search_document_refresh
+from photos.selectors import username_taken
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,16 @@ RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
 
 
 def user_create(*, username: str, password: str, email: str = "") -> User:
-    """Create an account after checking the username and the password's strength."""
+    """Create an account after checking the username and the password's strength.
+
+    The username is NFKC-normalised first and must be free whatever its case (``BOB`` beside ``bob``).
+    """
+    username = User.normalize_username(username)
     if username.casefold() in RESERVED_USERNAMES:
         raise ValidationError({"username": [f"The username '{username}' is reserved."]})
+    taken = ValidationError({"username": [USERNAME_TAKEN]})
+    if username_taken(username):
+        raise taken
     user = User(username=username, email=email)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -42,7 +50,11 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages})
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise taken from None  # someone took it between the check and the insert
     return user
 
 

@@ -324,3 +324,10 @@ def test_you_may_still_block_and_unblock_someone_you_block_who_blocks_you(user, 
     assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 204
     assert not Block.objects.filter(blocker=other_user).exists()
     assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 404
+
+
+def test_register_refuses_a_name_taken_in_another_case(api):
+    UserFactory(username="bob")
+    response = api.post("/api/v1/auth/register/", {"username": "BOB", "password": "correct horse battery staple"})
+    assert response.status_code == 400
+    assert "That username is taken." in str(response.json())

@@ -6,7 +6,7 @@ from PIL import Image
 
 from photos import services
 from photos.imaging import UploadRejected
-from photos.models import Follow, Like, Photo, PhotoTag, Tag
+from photos.models import Follow, Like, Photo, PhotoTag, Tag, User
 from tests.conftest import jpeg_bytes
 from tests.factories import CommentFactory, PhotoFactory, UserFactory
 
@@ -177,3 +177,25 @@ def test_normalised_hashtags_are_found_by_search_as_typed(user, hashtag, query):
     photo = PhotoFactory(owner=user, caption="")
     services.photo_update(photo=photo, caption=f"walk {hashtag}")
     assert list(photo_search(AnonymousUser(), query).values_list("pk", flat=True)) == [photo.pk]
+
+
+@pytest.mark.parametrize("second", ["BOB", "Bob", "ｂｏｂ", "ＢＯＢ"])
+def test_usernames_are_unique_whatever_the_case_and_width(second):
+    services.user_create(username="bob", password="correct horse battery staple")
+    with pytest.raises(ValidationError) as error:
+        services.user_create(username=second, password="correct horse battery staple")
+    assert error.value.message_dict == {"username": ["That username is taken."]}
+    assert User.objects.count() == 1
+
+
+def test_usernames_are_stored_nfkc_normalised():
+    user = services.user_create(username="ｚｏｅ\ufb01", password="correct horse battery staple")
+    assert user.username == "zoefi"
+
+
+def test_the_database_refuses_a_case_duplicate_username_too():
+    from django.db import IntegrityError, transaction
+
+    User.objects.create(username="carol")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="CAROL")
