@@ -1,7 +1,9 @@
 import io
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -28,7 +30,7 @@ def test_register_then_token_then_me(api):
     token = api.post(
         "/api/v1/auth/token/", {"username": "zoe", "password": "correct horse battery staple"}, format="json"
     ).json()["token"]
-    assert token == body["token"]
+    assert token != body["token"]  # each sign-in issues its own token
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = api.get("/api/v1/users/me/").json()
     assert me["username"] == "zoe" and me["photo_count"] == 0
@@ -331,3 +333,62 @@ def test_register_refuses_a_name_taken_in_another_case(api):
     response = api.post("/api/v1/auth/register/", {"username": "BOB", "password": "correct horse battery staple"})
     assert response.status_code == 400
     assert "That username is taken." in str(response.json())
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(api, username, password=PASSWORD):
+    return api.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
+
+
+def with_token(token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_each_sign_in_issues_a_new_expiring_token(api, user, settings):
+    first, second = sign_in(api, user.username), sign_in(api, user.username)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["token"] != second.json()["token"]
+    expiry = datetime.fromisoformat(first.json()["expiry"])
+    assert timedelta(hours=719) < expiry - timezone.now() <= timedelta(hours=720)
+    assert with_token(first.json()["token"]).get("/api/v1/users/me/").json()["username"] == user.username
+    assert sign_in(api, user.username, "wrong password").status_code == 400
+
+
+def test_an_expired_token_is_refused(api, user):
+    from knox.models import AuthToken
+
+    token = sign_in(api, user.username).json()["token"]
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
+    response = with_token(token).get("/api/v1/users/me/")
+    assert response.status_code == 401
+    assert with_token(token).get("/api/v1/feed/").status_code == 401
+
+
+def test_logout_revokes_only_the_token_it_was_sent_with(api, user):
+    kept, dropped = sign_in(api, user.username).json()["token"], sign_in(api, user.username).json()["token"]
+    assert with_token(dropped).post("/api/v1/auth/logout/").status_code == 204
+    assert with_token(dropped).get("/api/v1/users/me/").status_code == 401
+    assert with_token(kept).get("/api/v1/users/me/").status_code == 200
+    assert api.post("/api/v1/auth/logout/").status_code == 401
+
+
+def test_owner_lists_and_revokes_their_tokens_without_seeing_secrets(api, user, other_user):
+    first, second = sign_in(api, user.username).json()["token"], sign_in(api, user.username).json()["token"]
+    others = sign_in(api, other_user.username).json()["token"]
+    tokens = with_token(second).get("/api/v1/auth/tokens/").json()
+    assert [t["current"] for t in tokens] == [True, False]
+    assert [t["prefix"] for t in tokens] == [second[:8], first[:8]]
+    assert {"id", "prefix", "created", "expiry", "current"} == set(tokens[0])
+    assert not any(secret in str(tokens) for secret in (first, second, first[:16], second[:16]))
+    other_id = with_token(others).get("/api/v1/auth/tokens/").json()[0]["id"]
+    # Someone else's token is nobody's: 404, and it keeps working.
+    assert with_token(second).delete(f"/api/v1/auth/tokens/{other_id}/").status_code == 404
+    assert with_token(others).get("/api/v1/users/me/").status_code == 200
+    assert with_token(second).delete(f"/api/v1/auth/tokens/{tokens[1]['id']}/").status_code == 204
+    assert with_token(first).get("/api/v1/users/me/").status_code == 401
+    assert [t["id"] for t in with_token(second).get("/api/v1/auth/tokens/").json()] == [tokens[0]["id"]]
+    assert with_token(second).delete("/api/v1/auth/tokens/short/").status_code == 404
