@@ -229,8 +229,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-if not DEBUG:
+if REST_FRAMEWORK["NUM_PROXIES"] > 0:
+    # Only a proxy in front may say the client used HTTPS: without one, any client could send the
+    # header and be taken for secure. DJANGO_NUM_PROXIES > 0 is how the deployment says so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
