@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "photos",
     "recognition",
 ]
@@ -48,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "socialsite.urls"
@@ -117,6 +121,33 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "file_overwrite": False,
         },
     }
+
+# Content-Security-Policy (django-csp): scripts and styles come only from this site's own files,
+# never inline, so injected markup cannot run. Media may come from object storage; the photo page
+# draws heat maps from data:/blob: URLs. The API docs load their setup script as a file too
+# (SpectacularSwaggerSplitView).
+MEDIA_ORIGINS = env.list("MEDIA_ORIGINS", default=[])
+if not MEDIA_ORIGINS and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    endpoint = urlsplit(env.str("AWS_S3_ENDPOINT_URL", default=""))
+    MEDIA_ORIGINS = [
+        f"{endpoint.scheme}://{endpoint.netloc}"
+        if endpoint.netloc
+        else f"https://{env.str('AWS_STORAGE_BUCKET_NAME')}.s3.amazonaws.com"
+    ]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *MEDIA_ORIGINS],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Uploads: Django spools anything past this to a temp file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
