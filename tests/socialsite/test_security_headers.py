@@ -81,3 +81,19 @@ def test_object_storage_host_is_allowed_for_images_when_configured(env, origin):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(["'self'", "data:", "blob:", origin])
+
+
+def test_admin_pages_render_no_inline_script_or_style(client):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    photo = PhotoFactory()
+    client.force_login(admin)
+    for path in [
+        "/admin/",
+        "/admin/photos/photo/",
+        f"/admin/photos/photo/{photo.pk}/change/",
+        "/admin/knox/authtoken/",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200 and not INLINE.findall(response.content.decode()), path
