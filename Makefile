@@ -4,6 +4,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Only this machine can reach `make run` unless HOST says otherwise (HOST=0.0.0.0 for a LAN).
+HOST ?= 127.0.0.1
 
 .PHONY: install run web worker beat migrate demo test lint format bench bench-tagging browsers clean
 
@@ -24,11 +26,11 @@ migrate: install
 
 # Web server and a real Celery worker side by side; Ctrl-C stops both.
 run: migrate
-	@echo "socialsite on http://127.0.0.1:$(PORT)/ (worker log: var/worker.log)"
+	@echo "socialsite on http://$(HOST):$(PORT)/ (worker log: var/worker.log)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker -Q celery,explain --loglevel=INFO \
 		--concurrency=1 --beat --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A socialsite worker -Q celery,explain --loglevel=INFO

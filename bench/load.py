@@ -79,7 +79,7 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count, Q
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from photos.item_model import item_model_rebuild
     from photos.management.commands.seed import ANCHOR
@@ -103,7 +103,7 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
         .annotate(n=Count("following_set", filter=Q(following_set__status="accepted")))
         .order_by("-n", "pk")[: args.clients]
     )
-    tokens = [Token.objects.get_or_create(user=person)[0].key for person in people]
+    tokens = [AuthToken.objects.create(user=person)[1] for person in people]
     photo_ids = list(
         Photo.objects.filter(visibility="public", owner__is_private=False, is_hidden=False)
         .order_by("?")

@@ -3,13 +3,21 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
 from photos.imaging import ACCEPTED
-from photos.models import Photo, User
+from photos.models import USERNAME_TAKEN, Photo, User
+from photos.selectors import username_taken
 
 
 class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ["username", "email"]
+
+    def clean_username(self) -> str:
+        # The field has NFKC-normalised the name already; the check is the one user_create makes.
+        username = self.cleaned_data.get("username")
+        if username and username_taken(username):
+            raise forms.ValidationError(USERNAME_TAKEN, code="unique")
+        return username
 
 
 class UploadForm(forms.Form):

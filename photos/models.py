@@ -2,10 +2,21 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
+
+USERNAME_TAKEN = "That username is taken."
+
+
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username: str) -> "User":
+        """Return the user by name whatever its case (``Bob`` signs in as ``bob``): names are unique so."""
+        username = self.model.normalize_username(username)
+        return self.alias(lowered=Lower("username")).get(lowered=Lower(Value(username)))
 
 
 class User(AbstractUser):
@@ -16,6 +27,17 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
     history_paused = models.BooleanField(default=False, help_text="Stop recording viewed photos for recommendations.")
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # ``bob`` and ``BOB`` would be two people nobody can tell apart. Names are NFKC-normalised
+            # on the way in (AbstractUser.clean), so compatibility forms meet here too.
+            models.UniqueConstraint(
+                Lower("username"), name="username_unique_ignoring_case", violation_error_message=USERNAME_TAKEN
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -5,11 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
-from photos.models import User
 
 PAGE_SIZE = 50
 
@@ -41,8 +40,9 @@ def follow_request_decline(request: HttpRequest, username: str) -> HttpResponse:
 @require_POST
 @login_required
 def block(request: HttpRequest, username: str) -> HttpResponse:
-    # Not user_get, which hides people who block you: you may still block them back.
-    blocked = get_object_or_404(User, username=username, is_active=True)
+    # Not user_get, which hides people you block: blocking again is harmless. Someone who blocks
+    # you is a 404, as their profile is, so the button tells nothing.
+    blocked = selectors.user_reachable_get(viewer=request.user, username=username)
     try:
         services.block_create(blocker=request.user, blocked=blocked)
     except ValidationError as error:

@@ -3,7 +3,20 @@
 import posixpath
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.shortcuts import get_object_or_404
 
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, User
@@ -59,7 +72,27 @@ def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None) -> QuerySe
         Prefetch("photo_tags", queryset=PhotoTag.objects.select_related("tag").order_by("-confidence", "tag__name"))
     )
     liked = Exists(Like.objects.filter(user=viewer, photo=OuterRef("pk"))) if viewer.is_authenticated else Value(False)
-    return photos.annotate(liked=liked)
+    return photos.annotate(liked=liked, visible_comment_count=_visible_comment_count(viewer))
+
+
+def _visible_comment_count(viewer: Viewer) -> Expression:
+    """Return the comment counter less the comments ``viewer`` is not shown (see ``photo_comments``).
+
+    A subquery in the list's own query, so a page still costs the same number of queries; only
+    signed-in viewers can be in a block, so others read the counter as it is.
+    """
+    if not viewer.is_authenticated:
+        return F("comment_count")
+    blocking, blocked_by = _blocked_user_ids(viewer)
+    hidden = (
+        Comment.objects.filter(photo=OuterRef("pk"))
+        .filter(Q(author_id__in=blocking) | Q(author_id__in=blocked_by))
+        .order_by()
+        .values("photo")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Greatest(F("comment_count") - Coalesce(Subquery(hidden, output_field=IntegerField()), 0), Value(0))
 
 
 def photo_get(*, viewer: Viewer, photo_id: int) -> Photo:
@@ -97,6 +130,26 @@ def user_get(*, viewer: Viewer, username: str) -> User:
     user = get_object_or_404(users, username=username)
     user.photo_count = photos_visible_to(viewer).filter(owner=user).count()
     return user
+
+
+def username_taken(username: str) -> bool:
+    """Return whether an account has this (normalised) name whatever its case.
+
+    Compared with the database's Lower(), the function the unique constraint on usernames uses.
+    """
+    return User.objects.alias(lowered=Lower("username")).filter(lowered=Lower(Value(username))).exists()
+
+
+def user_reachable_get(*, viewer: User, username: str) -> User:
+    """Return the active user ``viewer`` may follow, unfollow, block or unblock by name, or raise Http404.
+
+    Someone who blocks ``viewer`` answers as if they did not exist, as their profile does, so that
+    no action tells ``viewer`` they are blocked; unless ``viewer`` blocks them too, which ``viewer`` knows.
+    """
+    blocks_viewer = Block.objects.filter(blocker=OuterRef("pk"), blocked=viewer)
+    blocked_by_viewer = Block.objects.filter(blocker=viewer, blocked=OuterRef("pk"))
+    users = User.objects.filter(is_active=True).exclude(Exists(blocks_viewer) & ~Exists(blocked_by_viewer))
+    return get_object_or_404(users, username=username)
 
 
 def follow_status(*, viewer: Viewer, owner: User) -> str | None:

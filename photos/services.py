@@ -2,6 +2,7 @@
 
 import logging
 import re
+import unicodedata
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -11,16 +12,21 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from photos.imaging import generated_name, process_upload
-from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.models import USERNAME_TAKEN, Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
 from photos.search_index import photo_search_document_refresh
+from photos.selectors import username_taken
 
 logger = logging.getLogger(__name__)
 
-HASHTAG_RE = re.compile(r"(?<![\w&])#(\w{1,64})")
+# A hashtag is a word after "#": letters, digits, underscores and the combining marks that may
+# follow a letter (``e`` + U+0301) until the caption is normalised. Its length is checked only
+# after normalising, because folding can lengthen it (``ß`` -> ``ss``, ``ﬃ`` -> ``ffi``).
+HASHTAG_RE = re.compile(r"(?<![\w&])#((?:\w|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)")
+HASHTAG_MAX_LENGTH = 64  # Tag.name
 VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
 # Names that would shadow API paths such as users/me/.
 RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
@@ -40,9 +46,16 @@ def _decode_limits() -> dict:
 
 
 def user_create(*, username: str, password: str, email: str = "") -> User:
-    """Create an account after checking the username and the password's strength."""
+    """Create an account after checking the username and the password's strength.
+
+    The username is NFKC-normalised first and must be free whatever its case (``BOB`` beside ``bob``).
+    """
+    username = User.normalize_username(username)
     if username.casefold() in RESERVED_USERNAMES:
         raise ValidationError({"username": [f"The username '{username}' is reserved."]})
+    taken = ValidationError({"username": [USERNAME_TAKEN]})
+    if username_taken(username):
+        raise taken
     user = User(username=username, email=email)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -50,7 +63,11 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages})
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise taken from None  # someone took it between the check and the insert
     return user
 
 
@@ -92,9 +109,24 @@ def user_update(
     return user
 
 
+def hashtag_normalise(text: str) -> str:
+    """Return the one spelling of a hashtag: NFKC, case-folded, NFKC again (Unicode's NFKC_Casefold).
+
+    Compatibility forms and case meet (``ﬃ``/``ffi``, ``Straße``/``strasse``, ``e`` + U+0301/``é``);
+    accents stay, so the tag reads as typed. Search folds tag names further (photos.search_text),
+    so ``#Straße`` is found by ``strasse`` and ``#Café`` by ``cafe``.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
 def hashtags_in(caption: str) -> list[str]:
-    """Return the distinct lower-case hashtags of a caption, in order of appearance."""
-    return list(dict.fromkeys(tag.casefold() for tag in HASHTAG_RE.findall(caption)))
+    """Return the distinct normalised hashtags of a caption, in order of appearance.
+
+    A hashtag longer than a tag name once normalised is not a tag and is left out: cutting it
+    would make a tag of a word nobody wrote.
+    """
+    tags = (hashtag_normalise(tag) for tag in HASHTAG_RE.findall(unicodedata.normalize("NFKC", caption)))
+    return list(dict.fromkeys(tag for tag in tags if len(tag) <= HASHTAG_MAX_LENGTH))
 
 
 def _hashtags_sync(photo: Photo) -> None:

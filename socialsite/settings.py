@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,9 +33,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "photos",
     "recognition",
     # Last, as its docs ask: every file dies with its row (deleted or replaced), once committed.
@@ -49,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "socialsite.urls"
@@ -118,6 +122,33 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "file_overwrite": False,
         },
     }
+
+# Content-Security-Policy (django-csp): scripts and styles come only from this site's own files,
+# never inline, so injected markup cannot run. Media may come from object storage; the photo page
+# draws heat maps from data:/blob: URLs. The API docs load their setup script as a file too
+# (SpectacularSwaggerSplitView).
+MEDIA_ORIGINS = env.list("MEDIA_ORIGINS", default=[])
+if not MEDIA_ORIGINS and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    endpoint = urlsplit(env.str("AWS_S3_ENDPOINT_URL", default=""))
+    MEDIA_ORIGINS = [
+        f"{endpoint.scheme}://{endpoint.netloc}"
+        if endpoint.netloc
+        else f"https://{env.str('AWS_STORAGE_BUCKET_NAME')}.s3.amazonaws.com"
+    ]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *MEDIA_ORIGINS],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Uploads: Django spools anything past this to a temp file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -198,7 +229,7 @@ RECOGNITION_MAX_ATTEMPTS = 5
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -219,6 +250,12 @@ REST_FRAMEWORK = {
         "follow": env.str("THROTTLE_FOLLOW", default="30/minute"),
         "explain": env.str("THROTTLE_EXPLAIN", default="30/hour"),
     },
+}
+# API tokens (django-rest-knox): a new one at each sign-in, stored hashed, refused once expired.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=720)),
+    "AUTH_HEADER_PREFIX": "Token",  # clients keep sending `Authorization: Token <key>`
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "socialsite API",
@@ -244,8 +281,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-if not DEBUG:
+if REST_FRAMEWORK["NUM_PROXIES"] > 0:
+    # Only a proxy in front may say the client used HTTPS: without one, any client could send the
+    # header and be taken for secure. DJANGO_NUM_PROXIES > 0 is how the deployment says so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -130,3 +130,70 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     heat_map.wait_for(timeout=90_000)
     assert loaded_width(page, heat_map) == 336
     page.screenshot(path=str(tmp_path / "tagged.png"), full_page=True)
+
+
+# Records every Content-Security-Policy violation a page reports, from before its first script runs.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + (event.blockedURI || "inline") + " " + event.sourceFile);
+});
+"""
+
+
+def test_main_pages_break_no_rule_of_the_content_security_policy(browser_page, live_server):
+    from playwright.sync_api import expect
+
+    from photos import services
+    from photos.models import User
+    from tests.factories import PhotoFactory, PhotoTagFactory
+
+    owner = UserFactory(username="dora", password="correct horse battery staple")
+    other = UserFactory(username="eve", is_private=True)
+    seen = PhotoFactory(owner=other, visibility="public", caption="a #tabby")
+    PhotoTagFactory(photo=seen, tag__name="cat", tag__categories=["animal"])
+    User.objects.filter(pk=other.pk).update(is_private=False)
+    services.photo_view_record(user=owner, photo=seen)
+    own = PhotoFactory(owner=owner, caption="mine")
+    page = browser_page
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    visited = []
+
+    def visit(path: str) -> None:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        visited.append((path, page.evaluate("window.__cspViolations")))
+
+    for path in ["/", "/explore/", "/search/?q=cat", "/tags/cat/", "/accounts/signup/", "/accounts/login/"]:
+        visit(path)
+    page.get_by_label("Username").fill("dora")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    for path in ["/", "/explore/", "/upload/", "/accounts/profile/", "/accounts/requests/", f"/p/{seen.pk}/"]:
+        visit(path)
+    visit("/u/dora/")
+    expect(page.locator(".interest-charts svg.interest-bars").first).to_be_visible()  # styled from the file
+    visit("/u/eve/")
+
+    # The confirmations moved from onsubmit attributes to static/js/confirm.js, and still ask.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Block").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{live_server.url}/u/eve/"
+    assert not owner.blocking_set.exists()
+    visit(f"/p/{own.pk}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"{live_server.url}/u/dora/")
+    assert not type(own).objects.filter(pk=own.pk).exists()
+
+    # The API docs: Swagger UI renders the schema with its setup script loaded as a file.
+    visit("/api/docs/")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    visited.append(("/api/docs/ (rendered)", page.evaluate("window.__cspViolations")))
+
+    assert [(path, found) for path, found in visited if found] == []
+    assert [text for text in console if "Content Security Policy" in text] == []

@@ -1,6 +1,5 @@
 """API for privacy: answering follow requests to a private account, and blocking people."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -10,7 +9,7 @@ from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import UserSummarySerializer
-from photos.models import Block, Follow, User
+from photos.models import Block, Follow
 
 
 class FollowRequestSerializer(serializers.Serializer):
@@ -90,16 +89,17 @@ class BlockApi(APIView):
         request=None,
         responses={201: OutputSerializer},
         description="Block someone: neither of you sees the other's profile, photos or comments any more, "
-        "follows both ways end, and they cannot follow you, like or comment on your photos.",
+        "follows both ways end, and they cannot follow you, like or comment on your photos. "
+        "404 for someone who blocks you, as for nobody.",
     )
     def post(self, request, username: str):
-        # Not user_get: that hides people who block you, and you may block them back.
-        blocked = get_object_or_404(User, username=username, is_active=True)
+        # Not user_get: that hides people you block, and blocking again is harmless.
+        blocked = selectors.user_reachable_get(viewer=request.user, username=username)
         services.block_create(blocker=request.user, blocked=blocked)
         return Response(self.OutputSerializer({"blocked": True}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, description="Unblock someone. Ended follows stay ended.")
     def delete(self, request, username: str):
-        blocked = get_object_or_404(User, username=username, is_active=True)
+        blocked = selectors.user_reachable_get(viewer=request.user, username=username)
         services.block_delete(blocker=request.user, blocked=blocked)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -66,6 +66,7 @@ class PhotoSerializer(serializers.ModelSerializer):
     owner = UserSummarySerializer(read_only=True)
     liked = serializers.BooleanField(read_only=True)
     tags = PhotoTagSerializer(source="photo_tags", many=True, read_only=True)
+    comment_count = serializers.SerializerMethodField(help_text="The comments you are shown (see the comments list).")
 
     class Meta:
         model = Photo
@@ -87,6 +88,11 @@ class PhotoSerializer(serializers.ModelSerializer):
             "tags",
         ]
         read_only_fields = fields
+
+    def get_comment_count(self, photo: Photo) -> int:
+        # Photos read through selectors.photo_list know what this viewer is shown; a photo just
+        # created has no comments anyone could be hidden from.
+        return getattr(photo, "visible_comment_count", photo.comment_count)
 
 
 class CommentSerializer(serializers.ModelSerializer):

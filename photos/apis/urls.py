@@ -5,6 +5,9 @@ from photos.apis import photos, privacy, recommendations, search, users
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
     path("auth/token/", users.TokenApi.as_view(), name="api_token"),
+    path("auth/logout/", users.LogoutApi.as_view(), name="api_logout"),
+    path("auth/tokens/", users.TokensApi.as_view(), name="api_tokens"),
+    path("auth/tokens/<str:token_id>/", users.TokenRevokeApi.as_view(), name="api_token_revoke"),
     path("users/me/", users.MeApi.as_view(), name="api_me"),
     path("users/me/history/", recommendations.HistoryApi.as_view(), name="api_history"),
     path("users/me/follow-requests/", privacy.FollowRequestsApi.as_view(), name="api_follow_requests"),

@@ -1,17 +1,16 @@
 """API for accounts: registration, tokens, profiles and follows."""
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from photos import selectors, services
+from photos import api_tokens, selectors, services
 from photos.apis.serializers import PhotoSerializer, ProfileSerializer, UserSummarySerializer
 from photos.imaging import UploadRejected
 from photos.models import Photo, User
@@ -30,15 +29,16 @@ class RegisterApi(APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
-        token = serializers.CharField()
+        token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`. Shown only now.")
+        expiry = serializers.DateTimeField(allow_null=True, help_text="When the token stops working.")
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
-        token, _ = Token.objects.get_or_create(user=user)
-        body = {"id": user.pk, "username": user.username, "token": token.key}
+        issued = api_tokens.api_token_create(user=user)
+        body = {"id": user.pk, "username": user.username, "token": issued.key, "expiry": issued.token.expiry}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -95,7 +95,7 @@ class FollowApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, username: str):
-        followee = get_object_or_404(User, username=username)
+        followee = selectors.user_reachable_get(viewer=request.user, username=username)
         services.follow_delete(follower=request.user, followee=followee)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -138,18 +138,78 @@ class UserPhotosApi(ListAPIView):
         return selectors.user_photos(viewer=self.request.user, owner=owner)
 
 
-@extend_schema(
-    request=inline_serializer(
-        "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-    ),
-    responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-)
 class TokenApi(APIView):
+    """Sign in with a username and password: each sign-in issues a new token, which expires."""
+
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`. Shown only now.")
+        expiry = serializers.DateTimeField(allow_null=True, help_text="When the token stops working.")
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request):
-        data = AuthTokenSerializer(data=request.data, context={"request": request})
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=data.validated_data["user"])
-        return Response({"token": token.key})
+        user = authenticate(request=request, **data.validated_data)
+        if user is None:  # wrong password, no such account or a disabled one: told apart for nobody
+            raise ValidationError({"non_field_errors": ["Unable to log in with provided credentials."]})
+        issued = api_tokens.api_token_create(user=user)
+        return Response(self.OutputSerializer({"token": issued.key, "expiry": issued.token.expiry}).data)
+
+
+class LogoutApi(APIView):
+    """Revoke the token this request carries; the account's other tokens keep working."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            api_tokens.api_token_delete(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField(help_text="What to revoke the token by.")
+    prefix = serializers.SerializerMethodField(help_text="The token's first characters, to recognise it by.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.SerializerMethodField(help_text="Whether this request carries this token.")
+
+    def get_id(self, token: AuthToken) -> str:
+        return api_tokens.api_token_id(token)
+
+    def get_prefix(self, token: AuthToken) -> str:
+        return token.token_key[: api_tokens.TOKEN_PREFIX_LENGTH]
+
+    def get_current(self, token: AuthToken) -> bool:
+        return token.pk == getattr(self.context["request"].auth, "pk", None)
+
+
+class TokensApi(ListAPIView):
+    """Your tokens still in force, newest first (never their secrets)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = TokenSerializer
+    pagination_class = None  # a handful per account, each expiring
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
+            return AuthToken.objects.none()
+        return api_tokens.api_tokens_of(self.request.user)
+
+
+class TokenRevokeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, description="Revoke one of your tokens.")
+    def delete(self, request, token_id: str):
+        token = api_tokens.api_token_get(user=request.user, token_id=token_id)
+        api_tokens.api_token_delete(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,11 @@
 import io
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
+from rest_framework.test import APIClient
 
 from photos.models import Follow, Photo, PhotoTag, PhotoView
 from tests.conftest import client_for, jpeg_bytes
@@ -27,7 +30,7 @@ def test_register_then_token_then_me(api):
     token = api.post(
         "/api/v1/auth/token/", {"username": "zoe", "password": "correct horse battery staple"}, format="json"
     ).json()["token"]
-    assert token == body["token"]
+    assert token != body["token"]  # each sign-in issues its own token
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = api.get("/api/v1/users/me/").json()
     assert me["username"] == "zoe" and me["photo_count"] == 0
@@ -250,3 +253,142 @@ def test_hashtag_tags_round_trip(auth_api):
 
 def test_reverse_names_exist():
     assert reverse("api_photo", args=[1]) == "/api/v1/photos/1/"
+
+
+def test_comment_count_is_what_the_viewer_is_shown(user, other_user):
+    from photos import services
+
+    author, third = UserFactory(), UserFactory()
+    photo = PhotoFactory(owner=author)
+    services.comment_create(author=other_user, photo=photo, text="from someone the viewer blocks")
+    services.comment_create(author=third, photo=photo, text="from someone else")
+    services.block_create(blocker=user, blocked=other_user)
+    viewer = client_for(user)
+    listed = viewer.get(f"/api/v1/photos/{photo.pk}/comments/").json()["results"]
+    assert len(listed) == 1
+    assert viewer.get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 1
+    feed_photo = viewer.get(f"/api/v1/users/{author.username}/photos/").json()["results"][0]
+    assert feed_photo["comment_count"] == 1
+    # The blocked person sees their own comment and the third's: the viewer wrote none.
+    assert client_for(other_user).get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+    # Everyone else, and visitors, see both.
+    assert client_for(third).get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+    assert APIClient().get(f"/api/v1/photos/{photo.pk}/").json()["comment_count"] == 2
+
+
+def test_comment_count_adds_no_query_to_lists(user, django_assert_num_queries):
+    from photos import selectors, services
+
+    blocked = UserFactory()
+    for _ in range(5):
+        photo = PhotoFactory()
+        services.comment_create(author=blocked, photo=photo, text="hidden from the viewer")
+    services.block_create(blocker=user, blocked=blocked)
+    with django_assert_num_queries(2):  # photos with owners, liked flags and visible counts; their tags
+        photos = list(selectors.photo_list(user).order_by("-id"))
+    assert [photo.visible_comment_count for photo in photos] == [0] * 5
+    assert [photo.comment_count for photo in photos] == [1] * 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/users/{name}/block/"),
+        ("delete", "/api/v1/users/{name}/block/"),
+        ("post", "/api/v1/users/{name}/follow/"),
+        ("delete", "/api/v1/users/{name}/follow/"),
+        ("get", "/api/v1/users/{name}/"),
+        ("get", "/api/v1/users/{name}/photos/"),
+        ("get", "/api/v1/users/{name}/followers/"),
+    ],
+)
+def test_someone_who_blocks_you_answers_as_nobody_does(user, other_user, method, path):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    blocked = client_for(other_user)
+    to_blocker = getattr(blocked, method)(path.format(name=user.username))
+    to_nobody = getattr(blocked, method)(path.format(name="nobody-at-all"))
+    assert to_blocker.status_code == to_nobody.status_code == 404
+    assert to_blocker.json() == to_nobody.json()
+    assert list(Block.objects.values_list("blocker", "blocked")) == [(user.pk, other_user.pk)]
+
+
+def test_you_may_still_block_and_unblock_someone_you_block_who_blocks_you(user, other_user):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    services.block_create(blocker=other_user, blocked=user)
+    blocked = client_for(other_user)
+    assert blocked.post(f"/api/v1/users/{user.username}/block/").status_code == 201
+    assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 204
+    assert not Block.objects.filter(blocker=other_user).exists()
+    assert blocked.delete(f"/api/v1/users/{user.username}/block/").status_code == 404
+
+
+def test_register_refuses_a_name_taken_in_another_case(api):
+    UserFactory(username="bob")
+    response = api.post("/api/v1/auth/register/", {"username": "BOB", "password": "correct horse battery staple"})
+    assert response.status_code == 400
+    assert "That username is taken." in str(response.json())
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(api, username, password=PASSWORD):
+    return api.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
+
+
+def with_token(token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_each_sign_in_issues_a_new_expiring_token(api, user, settings):
+    first, second = sign_in(api, user.username), sign_in(api, user.username)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["token"] != second.json()["token"]
+    expiry = datetime.fromisoformat(first.json()["expiry"])
+    assert timedelta(hours=719) < expiry - timezone.now() <= timedelta(hours=720)
+    assert with_token(first.json()["token"]).get("/api/v1/users/me/").json()["username"] == user.username
+    assert sign_in(api, user.username, "wrong password").status_code == 400
+
+
+def test_an_expired_token_is_refused(api, user):
+    from knox.models import AuthToken
+
+    token = sign_in(api, user.username).json()["token"]
+    AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
+    response = with_token(token).get("/api/v1/users/me/")
+    assert response.status_code == 401
+    assert with_token(token).get("/api/v1/feed/").status_code == 401
+
+
+def test_logout_revokes_only_the_token_it_was_sent_with(api, user):
+    kept, dropped = sign_in(api, user.username).json()["token"], sign_in(api, user.username).json()["token"]
+    assert with_token(dropped).post("/api/v1/auth/logout/").status_code == 204
+    assert with_token(dropped).get("/api/v1/users/me/").status_code == 401
+    assert with_token(kept).get("/api/v1/users/me/").status_code == 200
+    assert api.post("/api/v1/auth/logout/").status_code == 401
+
+
+def test_owner_lists_and_revokes_their_tokens_without_seeing_secrets(api, user, other_user):
+    first, second = sign_in(api, user.username).json()["token"], sign_in(api, user.username).json()["token"]
+    others = sign_in(api, other_user.username).json()["token"]
+    tokens = with_token(second).get("/api/v1/auth/tokens/").json()
+    assert [t["current"] for t in tokens] == [True, False]
+    assert [t["prefix"] for t in tokens] == [second[:8], first[:8]]
+    assert {"id", "prefix", "created", "expiry", "current"} == set(tokens[0])
+    assert not any(secret in str(tokens) for secret in (first, second, first[:16], second[:16]))
+    other_id = with_token(others).get("/api/v1/auth/tokens/").json()[0]["id"]
+    # Someone else's token is nobody's: 404, and it keeps working.
+    assert with_token(second).delete(f"/api/v1/auth/tokens/{other_id}/").status_code == 404
+    assert with_token(others).get("/api/v1/users/me/").status_code == 200
+    assert with_token(second).delete(f"/api/v1/auth/tokens/{tokens[1]['id']}/").status_code == 204
+    assert with_token(first).get("/api/v1/users/me/").status_code == 401
+    assert [t["id"] for t in with_token(second).get("/api/v1/auth/tokens/").json()] == [tokens[0]["id"]]
+    assert with_token(second).delete("/api/v1/auth/tokens/short/").status_code == 404

@@ -13,7 +13,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -85,7 +85,7 @@ def site(in_process_requests, generous_rates):
         PhotoTagFactory(photo=photo, tag__name="cat", classes=[{"name": "tabby", "score": 0.8}])
         CommentFactory(photo=photo)
     return {
-        "headers": {"Authorization": f"Token {Token.objects.create(user=me).key}"},
+        "headers": {"Authorization": f"Token {AuthToken.objects.create(user=me)[1]}"},
         "usernames": ["caller", "friend", "hermit", "stranger", "asker", "waiting", "pest", "me"],
         "photo_ids": [photo.pk for photo in photos],
     }

@@ -47,18 +47,18 @@ def test_heat_maps_follow_the_photo_and_unknown_files_are_404(client, user):
 
 
 def test_api_clients_fetch_their_private_files_with_their_token(client):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     photo = PhotoFactory(visibility="private")
-    token = Token.objects.create(user=photo.owner)
-    stranger_token = Token.objects.create(user=UserFactory())
+    _, token = AuthToken.objects.create(user=photo.owner)
+    _, stranger_token = AuthToken.objects.create(user=UserFactory())
     url = photo.thumbnail.url
     assert status(client, url) == 404
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {stranger_token.key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {stranger_token}"
     assert status(client, url) == 404
     client.defaults["HTTP_AUTHORIZATION"] = "Token not-a-token"
     assert status(client, url) == 404
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
     assert status(client, url) == 200
 
 

@@ -6,7 +6,7 @@ from PIL import Image
 
 from photos import services
 from photos.imaging import UploadRejected
-from photos.models import Follow, Like, Photo, PhotoTag, Tag
+from photos.models import Follow, Like, Photo, PhotoTag, Tag, User
 from tests.conftest import jpeg_bytes
 from tests.factories import CommentFactory, PhotoFactory, UserFactory
 
@@ -139,3 +139,63 @@ def test_user_create_checks_password_strength():
         services.user_create(username="weak", password="123")
     user = services.user_create(username="strong", password="correct horse battery staple")
     assert user.check_password("correct horse battery staple")
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("#Straße #STRASSE #strasse", ["strasse"]),
+        ("#ﬃx #FFIX", ["ffix"]),
+        ("#İstanbul", ["i\u0307stanbul"]),
+        ("#cafe\u0301 #café #CAFÉ", ["café"]),
+        ("#Ｃａｔ #cat", ["cat"]),  # fullwidth letters are compatibility forms of ASCII ones
+    ],
+)
+def test_hashtags_are_normalised_before_they_become_tags(caption, expected):
+    assert services.hashtags_in(caption) == expected
+
+
+def test_hashtags_too_long_once_normalised_are_not_tags_and_never_fail_the_write(user):
+    caption = "#" + "ß" * 64 + " #" + "ﬃ" * 30 + " #" + "a" * 65 + " #" + "ß" * 32 + " #ok"
+    # 64 x ß folds to 128 characters, 30 x ﬃ to 90; 65 letters are too many as written; 32 x ß is 64.
+    assert services.hashtags_in(caption) == ["ss" * 32, "ok"]
+    photo = PhotoFactory(owner=user)
+    services.photo_update(photo=photo, caption=caption)
+    names = set(photo.photo_tags.filter(source=PhotoTag.Source.HASHTAG).values_list("tag__name", flat=True))
+    assert names == {"ss" * 32, "ok"}
+
+
+@pytest.mark.parametrize(
+    ("hashtag", "query"),
+    [("#Straße", "strasse"), ("#Straße", "straße"), ("#ﬃne", "ffine"), ("#İzmir", "izmir"), ("#cafe\u0301", "café")],
+)
+def test_normalised_hashtags_are_found_by_search_as_typed(user, hashtag, query):
+    from django.contrib.auth.models import AnonymousUser
+
+    from photos.search import photo_search
+
+    photo = PhotoFactory(owner=user, caption="")
+    services.photo_update(photo=photo, caption=f"walk {hashtag}")
+    assert list(photo_search(AnonymousUser(), query).values_list("pk", flat=True)) == [photo.pk]
+
+
+@pytest.mark.parametrize("second", ["BOB", "Bob", "ｂｏｂ", "ＢＯＢ"])
+def test_usernames_are_unique_whatever_the_case_and_width(second):
+    services.user_create(username="bob", password="correct horse battery staple")
+    with pytest.raises(ValidationError) as error:
+        services.user_create(username=second, password="correct horse battery staple")
+    assert error.value.message_dict == {"username": ["That username is taken."]}
+    assert User.objects.count() == 1
+
+
+def test_usernames_are_stored_nfkc_normalised():
+    user = services.user_create(username="ｚｏｅ\ufb01", password="correct horse battery staple")
+    assert user.username == "zoefi"
+
+
+def test_the_database_refuses_a_case_duplicate_username_too():
+    from django.db import IntegrityError, transaction
+
+    User.objects.create(username="carol")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="CAROL")

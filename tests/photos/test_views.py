@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from PIL import Image
 
-from photos.models import Comment, Follow, Like, Photo
+from photos.models import Comment, Follow, Like, Photo, User
 from tests.conftest import jpeg_bytes
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 
@@ -154,3 +154,47 @@ def test_feed_for_visitor_has_no_private_photos_and_logout_works(client, user):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/").context["user"] == AnonymousUser() or not client.get("/").context["user"].is_authenticated
+
+
+def test_pages_count_the_comments_the_viewer_is_shown(client, user, other_user):
+    from photos import services
+
+    photo = PhotoFactory(owner=UserFactory())
+    services.comment_create(author=other_user, photo=photo, text="hidden by the block")
+    services.block_create(blocker=other_user, blocked=user)
+    client.force_login(user)
+    detail = client.get(f"/p/{photo.pk}/").content.decode()
+    assert "Comments (0)" in detail and "hidden by the block" not in detail
+    profile = client.get(photo.owner.get_absolute_url()).content.decode()
+    assert "💬 0" in profile and "💬 1" not in profile
+
+
+@pytest.mark.parametrize("action", ["block", "follow"])
+def test_block_and_follow_buttons_tell_nothing_to_someone_blocked(client, user, other_user, action):
+    from photos import services
+    from photos.models import Block
+
+    services.block_create(blocker=user, blocked=other_user)
+    client.force_login(other_user)
+    assert client.post(f"/u/{user.username}/{action}/").status_code == 404
+    assert client.post(f"/u/nobody-at-all/{action}/").status_code == 404
+    assert client.post(f"/u/{user.username}/unblock/").status_code == 404
+    assert list(Block.objects.values_list("blocker", "blocked")) == [(user.pk, other_user.pk)]
+
+
+def test_signup_refuses_a_name_taken_in_another_case(client):
+    UserFactory(username="bob")
+    form = {"username": "BOB", "email": "", "password1": "correct horse battery staple"}
+    form["password2"] = form["password1"]
+    response = client.post("/accounts/signup/", form)
+    assert response.status_code == 400
+    assert "That username is taken." in response.content.decode()
+    assert list(User.objects.values_list("username", flat=True)) == ["bob"]
+
+
+@pytest.mark.parametrize("typed", ["bob", "BOB", "Bob"])
+def test_login_accepts_the_name_in_any_case(client, typed):
+    UserFactory(username="bob")
+    response = client.post("/accounts/login/", {"username": typed, "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert client.get("/").context["user"].username == "bob"

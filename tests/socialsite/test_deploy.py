@@ -50,3 +50,39 @@ def test_production_refuses_to_start_without_a_secret_key(secret):
     result = manage("check", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def _is_secure_behind(**env: str) -> str:
+    """Return what production settings make of a request that claims HTTPS in X-Forwarded-Proto."""
+    code = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+    )
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "socialsite.settings", **production_env(**env)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_x_forwarded_proto_is_trusted_only_behind_a_proxy():
+    assert _is_secure_behind() == "False"  # a client sending the header itself is not believed
+    assert _is_secure_behind(DJANGO_NUM_PROXIES="0") == "False"
+    assert _is_secure_behind(DJANGO_NUM_PROXIES="1") == "True"
+
+
+@pytest.mark.parametrize(("env", "address"), [({}, "127.0.0.1:8000"), ({"HOST": "0.0.0.0"}, "0.0.0.0:8000")])
+def test_make_run_listens_where_it_says(env, address):
+    base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    result = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"http://{address}/" in result.stdout
+    assert f"runserver {address}" in result.stdout and "0.0.0.0" not in result.stdout.replace(address, "")
