@@ -132,6 +132,7 @@ class Photo(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["status", "created_at"]),
         ]
+        permissions = [("view_private", "Can see private and followers-only photos in admin (each look is logged)")]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} by {self.owner_id}"

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from photos.imaging import generated_name, process_upload
 from photos.models import USERNAME_TAKEN, Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
@@ -340,3 +341,53 @@ def photo_explanation_request(*, photo: Photo) -> str:
         photo_id = photo.pk
         transaction.on_commit(lambda: explain_photo.delay(photo_id))
     return "queued"
+
+
+def comment_delete(*, comment: Comment) -> None:
+    """Delete a comment and take it off its photo's counter."""
+    with transaction.atomic():
+        comment.delete()
+        Photo.objects.filter(pk=comment.photo_id, comment_count__gt=0).update(comment_count=F("comment_count") - 1)
+
+
+def photo_counters_refresh(*, photo_ids: list[int]) -> None:
+    """Recount the likes and comments of these photos from their rows (after deletions in bulk)."""
+    likes = Like.objects.filter(photo=OuterRef("pk")).order_by().values("photo").annotate(n=Count("pk")).values("n")
+    comments = (
+        Comment.objects.filter(photo=OuterRef("pk")).order_by().values("photo").annotate(n=Count("pk")).values("n")
+    )
+    Photo.objects.filter(pk__in=photo_ids).update(
+        like_count=Coalesce(Subquery(likes), 0), comment_count=Coalesce(Subquery(comments), 0)
+    )
+
+
+def likes_delete(*, likes: QuerySet[Like]) -> int:
+    """Delete these likes and recount their photos; return how many were deleted."""
+    with transaction.atomic():
+        photo_ids = list(likes.values_list("photo_id", flat=True).distinct())
+        deleted, _ = likes.delete()
+        photo_counters_refresh(photo_ids=photo_ids)
+    return deleted
+
+
+def comments_delete(*, comments: QuerySet[Comment]) -> int:
+    """Delete these comments and recount their photos; return how many were deleted."""
+    with transaction.atomic():
+        photo_ids = list(comments.values_list("photo_id", flat=True).distinct())
+        deleted, _ = comments.delete()
+        photo_counters_refresh(photo_ids=photo_ids)
+    return deleted
+
+
+def users_delete(*, users: QuerySet[User]) -> int:
+    """Delete accounts with everything they made; the photos they liked or commented on are recounted.
+
+    Their files go with their rows (django-cleanup deletes them once the deletion is committed).
+    """
+    with transaction.atomic():
+        touched = set(Like.objects.filter(user__in=users).values_list("photo_id", flat=True))
+        touched |= set(Comment.objects.filter(author__in=users).values_list("photo_id", flat=True))
+        deleted = users.count()
+        users.delete()
+        photo_counters_refresh(photo_ids=list(touched))
+    return deleted
