@@ -251,3 +251,11 @@ def media_visible(*, viewer: Viewer, name: str) -> bool:
         visible.filter(Q(image=name) | Q(thumbnail=name)).exists()
         or PhotoTag.objects.filter(explanation=name, photo__in=visible).exists()
     )
+
+
+def media_photo_id(name: str) -> int | None:
+    """Return the id of the photo whose image, thumbnail or heat map is stored as ``name``, if any."""
+    photo_id = Photo.objects.filter(Q(image=name) | Q(thumbnail=name)).values_list("pk", flat=True).first()
+    if photo_id is None:
+        photo_id = PhotoTag.objects.filter(explanation=name).values_list("photo_id", flat=True).first()
+    return photo_id

@@ -132,3 +132,20 @@ def test_private_photos_show_in_admin_only_with_view_private_and_each_look_is_lo
         client.get(reverse("admin:photos_photo_change", args=[public.pk]))
     looks = [record.getMessage() for record in caplog.records if record.name == "socialsite.audit"]
     assert looks == [f"staff {trusted.username} opened private photo {private.pk} in admin"]
+
+
+def test_staff_fetch_private_files_only_with_view_private_and_each_fetch_is_logged(client, caplog):
+    private = PhotoFactory(visibility=Photo.Visibility.PRIVATE)
+    url = private.thumbnail.url
+    client.force_login(staff_with("view_photo"))
+    assert client.get(url).status_code == 404
+
+    trusted = staff_with("view_photo", "view_private")
+    client.force_login(trusted)
+    with caplog.at_level(logging.INFO, logger="socialsite.audit"):
+        response = client.get(url)
+    assert response.status_code == 200
+    looks = [record.getMessage() for record in caplog.records if record.name == "socialsite.audit"]
+    assert looks == [f"staff {trusted.username} fetched {private.thumbnail.name} of photo {private.pk}"]
+    # The permission opens photos' files only, and only as their names are written.
+    assert client.get(url.replace("thumbs/", "thumbs/../thumbs/")).status_code == 404
