@@ -81,7 +81,7 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
     from django.db.models import Count, Q
     from knox.models import AuthToken
 
-    from photos.item_model import item_model_rebuild
+    from photos.explore.item_model import item_model_rebuild
     from photos.management.commands.seed import ANCHOR
     from photos.models import Photo, User
 

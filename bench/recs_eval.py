@@ -5,7 +5,7 @@ People fall into interest groups, each fond of one group of tags (a CNN category
 views are mostly photos with their group's tags (well-liked photos more often), some are the
 site's popular photos, some are random noise; a few interest views become likes. Each person's
 last views are held out; the item model is rebuilt from the rest, exactly as the beat task does,
-and Explore (the real ``photos.recommendations`` code, through its database queries) ranks for
+and Explore (the real ``photos.explore.selectors`` code, through its database queries) ranks for
 each person. Hit-rate@10 and NDCG@10 are reported for the blend and, in the same run, for the
 popularity baseline (most popular photos the person has not seen). Floor: blend hit-rate >= 3x.
 For scale, it also reports a planted oracle, which knows each person's group and shows its most
@@ -148,7 +148,7 @@ def ndcg(ranked: list[int], relevant: set[int]) -> float:
 
 
 def evaluate(users, held: dict[int, set[int]], oracle: dict[int, list[int]]) -> dict:
-    from photos.recommendations import BLEND, POPULARITY_ONLY, ranked_for
+    from photos.explore.selectors import BLEND, POPULARITY_ONLY, ranked_for
 
     figures = {
         "planted_oracle": {
@@ -181,7 +181,7 @@ def main() -> None:
     with django_bench_env("socialsite_recs_eval"):
         from django.db import connection
 
-        from photos.item_model import item_model_rebuild
+        from photos.explore.item_model import item_model_rebuild
 
         started = time.perf_counter()
         users, held, oracle, views, likes = build_population(

@@ -45,7 +45,7 @@ def rebuild_in_child() -> None:
     import django
 
     django.setup()
-    from photos.item_model import item_model_rebuild
+    from photos.explore.item_model import item_model_rebuild
     from photos.management.commands.seed import ANCHOR
 
     before_mb = _peak_rss_mb()

@@ -119,8 +119,9 @@ def time_stages(photo_ids: list[int]) -> dict[str, float]:
     """Return milliseconds per photo spent in each stage of the pipeline, measured separately."""
     from django.conf import settings
 
+    from photos import tagging
     from photos.models import Photo
-    from recognition import inference, pipeline, services, taxonomy
+    from recognition import inference, pipeline, taxonomy
 
     photos = list(Photo.objects.filter(pk__in=photo_ids))
     n = len(photos)
@@ -139,7 +140,7 @@ def time_stages(photo_ids: list[int]) -> dict[str, float]:
     t3 = time.perf_counter()
     predictions = [taxonomy.map_predictions(row) for row in probabilities]
     t4 = time.perf_counter()
-    services.photos_auto_tags_replace(results=list(zip(photos, predictions, strict=True)), **pipeline.versions())
+    tagging.photos_auto_tags_replace(results=list(zip(photos, predictions, strict=True)), **pipeline.versions())
     t5 = time.perf_counter()
     per = 1000 / n
     return {
@@ -153,25 +154,25 @@ def time_stages(photo_ids: list[int]) -> dict[str, float]:
 
 def run_pipeline(photo_ids: list[int], batch_size: int) -> tuple[float, list[float]]:
     """Tag every photo through the worker's service in batches; return (photos/s, batch seconds)."""
-    from recognition import services
+    from photos import tagging
 
     batch_seconds = []
     start = time.perf_counter()
     for i in range(0, len(photo_ids), batch_size):
         t = time.perf_counter()
-        services.photos_tag(photo_ids=photo_ids[i : i + batch_size], force=True)
+        tagging.photos_tag(photo_ids=photo_ids[i : i + batch_size], force=True)
         batch_seconds.append(time.perf_counter() - t)
     return len(photo_ids) / (time.perf_counter() - start), batch_seconds
 
 
 def single_photo_latency(photo_ids: list[int]) -> list[float]:
     """Return milliseconds for one upload's task each (the upload path: one photo per task)."""
-    from recognition import services
+    from photos import tagging
 
     latencies = []
     for photo_id in photo_ids:
         t = time.perf_counter()
-        services.photos_tag(photo_ids=[photo_id], force=True)
+        tagging.photos_tag(photo_ids=[photo_id], force=True)
         latencies.append((time.perf_counter() - t) * 1000)
     return latencies
 
@@ -180,8 +181,9 @@ def run_baseline(photo_ids: list[int]) -> float:
     """Full decode and an eager Keras call per image; the same taxonomy and writes. Return photos/s."""
     from PIL import ImageOps
 
+    from photos import tagging
     from photos.models import Photo
-    from recognition import inference, pipeline, services, taxonomy
+    from recognition import inference, pipeline, taxonomy
     from recognition.efficientnet_lite import build_efficientnet_lite0, preprocess_input
 
     model = build_efficientnet_lite0()
@@ -195,7 +197,7 @@ def run_baseline(photo_ids: list[int]) -> float:
         crop = inference.center_crop_resize(full)[None]
         probabilities = np.asarray(model(preprocess_input(crop), training=False))[0]
         tags = taxonomy.map_predictions(probabilities)
-        services.photos_auto_tags_replace(results=[(photo, tags)], **versions)
+        tagging.photos_auto_tags_replace(results=[(photo, tags)], **versions)
     return len(photos) / (time.perf_counter() - start)
 
 

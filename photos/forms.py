@@ -1,8 +1,8 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
 from photos.imaging import ACCEPTED
+from photos.limits import BIO_MAX_LENGTH, CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
 from photos.models import USERNAME_TAKEN, Photo, User
 from photos.selectors import username_taken
 
@@ -29,7 +29,7 @@ class UploadForm(forms.Form):
     )
     caption = forms.CharField(
         required=False,
-        max_length=settings.CAPTION_MAX_LENGTH,
+        max_length=CAPTION_MAX_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Say something… #hashtags become tags"}),
     )
@@ -44,8 +44,8 @@ class UploadForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(required=False, max_length=80)
-    bio = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    display_name = forms.CharField(required=False, max_length=DISPLAY_NAME_MAX_LENGTH)
+    bio = forms.CharField(required=False, max_length=BIO_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     is_private = forms.BooleanField(
         required=False, label="Private account", help_text="Only people you approve see your photos."
     )
@@ -53,4 +53,4 @@ class ProfileForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label="Add a comment", max_length=1000, widget=forms.TextInput())
+    text = forms.CharField(label="Add a comment", max_length=COMMENT_MAX_LENGTH, widget=forms.TextInput())

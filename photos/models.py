@@ -9,6 +9,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from photos.limits import BIO_MAX_LENGTH, CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+
 USERNAME_TAKEN = "That username is taken."
 
 
@@ -20,9 +22,11 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     bio = models.TextField(
-        max_length=500, blank=True, validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(500)]
+        max_length=BIO_MAX_LENGTH,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(BIO_MAX_LENGTH)],
     )
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
@@ -99,16 +103,16 @@ class Photo(models.Model):
         FAILED = "failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
-    # Indexed: local media is served only after looking the file up (photos.media_views).
+    # Indexed: local media is served only after looking the file up (photos.views.media).
     image = models.ImageField(upload_to="photos/", db_index=True)
     thumbnail = models.ImageField(upload_to="thumbs/", db_index=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.TextField(
-        max_length=settings.CAPTION_MAX_LENGTH,
+        max_length=CAPTION_MAX_LENGTH,
         blank=True,
         # TextField's max_length is not enforced by the model or the database: check it here.
-        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(settings.CAPTION_MAX_LENGTH)],
+        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(CAPTION_MAX_LENGTH)],
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")
@@ -119,7 +123,7 @@ class Photo(models.Model):
     # Counters kept by the like/comment services, so lists never count rows per photo.
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
-    # Kept by photos.search_index: the keys this photo is found by (full-text indexed on
+    # Kept by photos.search.index: the keys this photo is found by (full-text indexed on
     # PostgreSQL) and each key's weight, for ranking multi-word searches without a join per word.
     search_document = models.TextField(blank=True, default="", editable=False)
     search_weights = models.JSONField(default=dict, blank=True, editable=False)
@@ -185,7 +189,7 @@ class PhotoTag(models.Model):
 
 
 class PhotoSearchTerm(models.Model):
-    """A normalised word or name a photo can be found by, and how well it matches (see photos.search_index)."""
+    """A normalised word or name a photo can be found by, and how well it matches (see photos.search.index)."""
 
     pk = models.CompositePrimaryKey("photo_id", "term")
     # The primary key (photo_id, term) already indexes photo_id.
@@ -218,7 +222,10 @@ class Like(models.Model):
 class Comment(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
-    text = models.TextField(max_length=1000, validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(1000)])
+    text = models.TextField(
+        max_length=COMMENT_MAX_LENGTH,
+        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(COMMENT_MAX_LENGTH)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -244,7 +251,7 @@ class PhotoView(models.Model):
 class PhotoNeighbor(models.Model):
     """A photo that people who interacted with ``photo`` also interacted with: Explore's item model.
 
-    Rebuilt wholesale by ``photos.item_model``; a pair is kept only when several different people
+    Rebuilt wholesale by ``photos.explore.item_model``; a pair is kept only when several different people
     interacted with both photos, so a neighbour never tells what one person looked at.
     """
 

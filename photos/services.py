@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from photos.imaging import generated_name, process_upload
 from photos.models import USERNAME_TAKEN, Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
-from photos.search_index import photo_search_document_refresh
+from photos.search.index import photo_search_document_refresh
 from photos.selectors import username_taken
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def hashtag_normalise(text: str) -> str:
     """Return the one spelling of a hashtag: NFKC, case-folded, NFKC again (Unicode's NFKC_Casefold).
 
     Compatibility forms and case meet (``ﬃ``/``ffi``, ``Straße``/``strasse``, ``e`` + U+0301/``é``);
-    accents stay, so the tag reads as typed. Search folds tag names further (photos.search_text),
+    accents stay, so the tag reads as typed. Search folds tag names further (photos.search.text),
     so ``#Straße`` is found by ``strasse`` and ``#Café`` by ``cafe``.
     """
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
@@ -142,7 +142,7 @@ def _hashtags_sync(photo: Photo) -> None:
 
 
 def _queue_tagging(photo_id: int) -> None:
-    # Imported here: the task module belongs to the recognition app, which imports this module.
+    # Imported here: the task module is loaded by the worker, not by every web import.
     from recognition.tasks import tag_photo
 
     tag_photo.delay(photo_id)
@@ -333,8 +333,8 @@ def photo_explanation_request(*, photo: Photo) -> str:
         raise ValidationError("This photo has not been tagged yet; try again once its tags appear.")
     if not photo.photo_tags.filter(source=PhotoTag.Source.AUTO, explanation="").exists():
         return "ready"
-    # Imported here, as for tagging: the recognition app depends on this one, not the reverse.
-    from recognition.services import photo_explanation_claim
+    # Imported here, as for tagging: a task module is loaded by the worker, not by every web import.
+    from photos.tagging import photo_explanation_claim
     from recognition.tasks import explain_photo
 
     if photo_explanation_claim(photo_id=photo.pk):

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from celery import shared_task
 from django.db import DatabaseError
 
-from photos.item_model import item_model_rebuild
+from photos.explore.item_model import item_model_rebuild
 from photos.media_gc import media_gc
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from recognition import services
+from photos import tagging
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
@@ -17,19 +17,19 @@ RETRY = {
 @shared_task(**RETRY)
 def tag_photo(photo_id: int) -> int:
     """Tag one uploaded photo (queued on commit after upload)."""
-    return services.photos_tag(photo_ids=[photo_id])
+    return tagging.photos_tag(photo_ids=[photo_id])
 
 
 @shared_task(**RETRY)
 def tag_photos(photo_ids: list[int], force: bool = False) -> int:
     """Tag a batch of photos; ``force`` re-tags photos already tagged (model or taxonomy changed)."""
-    return services.photos_tag(photo_ids=photo_ids, force=force)
+    return tagging.photos_tag(photo_ids=photo_ids, force=force)
 
 
 @shared_task
 def requeue_stale_photos() -> int:
     """Re-queue photos left pending too long (beat); return how many were queued."""
-    batches = services.stale_photos_requeue()
+    batches = tagging.stale_photos_requeue()
     for batch in batches:
         tag_photos.delay(batch)
     return sum(len(batch) for batch in batches)
@@ -38,4 +38,4 @@ def requeue_stale_photos() -> int:
 @shared_task(**RETRY)
 def explain_photo(photo_id: int) -> int:
     """Draw the Grad-CAM pictures of a photo's CNN tags (on request from its page or the API)."""
-    return services.photo_explanations_make(photo_id=photo_id)
+    return tagging.photo_explanations_make(photo_id=photo_id)

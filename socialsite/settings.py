@@ -164,7 +164,6 @@ PHOTO_MAX_DECODE_WORK = env.int("PHOTO_MAX_DECODE_WORK", default=1_000_000_000)
 PHOTO_DECODE_SECONDS = env.float("PHOTO_DECODE_SECONDS", default=10.0)
 # Avatars are shown small: a much lower pixel cap keeps a tiny file from taking a gigabyte.
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
-CAPTION_MAX_LENGTH = 2200
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
@@ -234,7 +233,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "photos.pagination.CursorPagination",
-    "PAGE_SIZE": 24,
+    "PAGE_SIZE": 24,  # photos.limits.PAGE_SIZE (settings import no app code)
     "DEFAULT_SCHEMA_CLASS": "photos.apis.schema.AutoSchema",
     "EXCEPTION_HANDLER": "photos.apis.errors.exception_handler",
     # Throttles (photos.throttles) use these, per client address or per account. Behind a reverse

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from photos import media_views
 from photos.throttles import LoginThrottle, throttle_posts
+from photos.views import media
 from socialsite.health import healthz
 
 urlpatterns = [
@@ -31,4 +31,4 @@ if settings.SERVE_MEDIA:
     # Local media (make run, a single machine): served by Django to those who may see the photo.
     # With object storage, the storage serves signed URLs. Every stored copy is metadata-free.
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.*)$", media_views.media, name="media"))
+    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.*)$", media.media, name="media"))

@@ -6,8 +6,8 @@ import shutil
 import pytest
 from PIL import Image
 
-from tests.conftest import service_required
 from tests.factories import UserFactory
+from tests.helpers import service_required
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -27,7 +27,7 @@ from tests.compose import (
     interpolate,
     load_compose,
 )
-from tests.conftest import service_required
+from tests.helpers import service_required
 
 
 def test_compose_file_refuses_to_start_without_a_secret_key():

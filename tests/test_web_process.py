@@ -10,7 +10,7 @@ SCRIPT = """
 import sys, django
 django.setup()
 from django.urls import get_resolver
-import recognition.tasks, photos.services, photos.apis.urls, photos.views  # the upload and tagging entry points
+import recognition.tasks, photos.services, photos.apis.urls, photos.views.social  # the upload and tagging entry points
 
 def walk(patterns):
     for pattern in patterns:

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import service_required
+from tests.helpers import service_required
 
 ROOT = Path(__file__).resolve().parents[1]
 

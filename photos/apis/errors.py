@@ -7,17 +7,20 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from photos.cursors import InvalidCursor
 from photos.imaging import UploadRejected
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Map Django validation errors and rejected uploads to DRF responses."""
+    """Map Django validation errors, rejected uploads and foreign cursors to DRF responses."""
     if isinstance(exc, DjangoValidationError):
         # A message about the request as a whole is one string, as in DRF's own errors.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, UploadRejected):
         return Response({"image": [exc.message]}, status=exc.status)
+    elif isinstance(exc, InvalidCursor):
+        return Response({"cursor": [exc.message]}, status=400)
     return drf_exception_handler(exc, context)
 
 

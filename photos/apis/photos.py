@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
 from photos.imaging import ACCEPTED, UploadRejected
+from photos.limits import COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
 from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
@@ -147,7 +148,7 @@ class CommentsApi(ListAPIView):
     pagination_class = OldestFirstCursorPagination
 
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=1000)
+        text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no URL arguments

@@ -39,7 +39,7 @@ class FollowRequestApproveApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         user = UserSummarySerializer()
-        status = serializers.ChoiceField(choices=["accepted", "pending"])
+        status = serializers.ChoiceField(choices=Follow.Status.values)
 
     @extend_schema(
         request=None,

@@ -7,12 +7,10 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from photos import search
 from photos.apis.serializers import PhotoSerializer
-from photos.search_text import ParsedQuery
-
-DEFAULT_PAGE_SIZE = 24
-MAX_PAGE_SIZE = 100
+from photos.limits import MAX_PAGE_SIZE, PAGE_SIZE
+from photos.search import selectors as search
+from photos.search.text import ParsedQuery
 
 
 class SearchTextField(serializers.CharField):
@@ -24,9 +22,7 @@ class SearchTextField(serializers.CharField):
 
 class PageInputSerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, help_text="The `next` link's cursor.")
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
-    )
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
 
 
 class MatchedTagSerializer(serializers.Serializer):
@@ -90,7 +86,9 @@ class TagPhotosApi(APIView):
 class TagListApi(APIView):
     class InputSerializer(serializers.Serializer):
         prefix = SearchTextField(required=False, allow_blank=True, default="", trim_whitespace=False)
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=search.POPULAR_TAGS_LIMIT)
+        limit = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=search.POPULAR_TAGS_LIMIT
+        )
 
     class OutputSerializer(serializers.Serializer):
         name = serializers.CharField()

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from photos.models import Comment, Photo, PhotoTag, User
+from photos.models import Comment, Follow, Photo, PhotoTag, User
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -33,7 +33,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "follow_status",
         ]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["accepted", "pending"], allow_null=True))
+    @extend_schema_field(serializers.ChoiceField(choices=Follow.Status.values, allow_null=True))
     def get_follow_status(self, user: User) -> str | None:
         return getattr(user, "follow_status", None)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from photos.apis import photos, privacy, recommendations, search, users
+from photos.apis import explore, photos, privacy, search, users
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
@@ -9,7 +9,7 @@ urlpatterns = [
     path("auth/tokens/", users.TokensApi.as_view(), name="api_tokens"),
     path("auth/tokens/<str:token_id>/", users.TokenRevokeApi.as_view(), name="api_token_revoke"),
     path("users/me/", users.MeApi.as_view(), name="api_me"),
-    path("users/me/history/", recommendations.HistoryApi.as_view(), name="api_history"),
+    path("users/me/history/", explore.HistoryApi.as_view(), name="api_history"),
     path("users/me/follow-requests/", privacy.FollowRequestsApi.as_view(), name="api_follow_requests"),
     path("users/me/follow-requests/<str:username>/", privacy.FollowRequestApi.as_view(), name="api_follow_request"),
     path(
@@ -33,5 +33,5 @@ urlpatterns = [
     path("search/", search.SearchApi.as_view(), name="api_search"),
     path("tags/", search.TagListApi.as_view(), name="api_tags"),
     path("tags/<str:name>/photos/", search.TagPhotosApi.as_view(), name="api_tag_photos"),
-    path("recommendations/", recommendations.RecommendationsApi.as_view(), name="api_recommendations"),
+    path("recommendations/", explore.ExploreApi.as_view(), name="api_recommendations"),
 ]

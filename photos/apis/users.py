@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 from photos import api_tokens, selectors, services
 from photos.apis.serializers import PhotoSerializer, ProfileSerializer, UserSummarySerializer
 from photos.imaging import UploadRejected
-from photos.models import Photo, User
+from photos.limits import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+from photos.models import Follow, Photo, User
 from photos.throttles import FollowThrottle, LoginThrottle, RegisterThrottle, UploadThrottle
 
 
@@ -59,8 +60,8 @@ class MeApi(APIView):
     throttle_classes = [UploadThrottle]  # a PATCH may carry an avatar: it counts as an upload
 
     class InputSerializer(serializers.Serializer):
-        display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-        bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True)
+        bio = serializers.CharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
         is_private = serializers.BooleanField(required=False)
         avatar = serializers.FileField(required=False)
 
@@ -84,13 +85,13 @@ class FollowApi(APIView):
     throttle_classes = [FollowThrottle]
 
     class OutputSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=["accepted", "pending"])
+        status = serializers.ChoiceField(choices=Follow.Status.values)
 
     @extend_schema(request=None, responses={201: OutputSerializer, 202: OutputSerializer})
     def post(self, request, username: str):
         followee = selectors.user_get(viewer=request.user, username=username)
         follow = services.follow_create(follower=request.user, followee=followee)
-        code = status.HTTP_201_CREATED if follow.status == "accepted" else status.HTTP_202_ACCEPTED
+        code = status.HTTP_201_CREATED if follow.status == Follow.Status.ACCEPTED else status.HTTP_202_ACCEPTED
         return Response({"status": follow.status}, status=code)
 
     @extend_schema(request=None, responses={204: None})

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def index_existing_photos(apps, schema_editor):
     """(Re)build the search index of existing photos with the historical models and the pure index functions."""
-    from photos.search_index import TagEvidence, photo_index
+    from photos.search.index import TagEvidence, photo_index
 
     Photo = apps.get_model("photos", "Photo")
     PhotoTag = apps.get_model("photos", "PhotoTag")

@@ -8,8 +8,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from photos.models import Follow, Photo, PhotoTag, PhotoView
-from tests.conftest import client_for, jpeg_bytes
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import client_for, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from PIL import Image
 
 from photos import services
 from photos.models import Photo, PhotoTag, User
-from recognition.services import photos_auto_tags_replace
+from photos.tagging import photos_auto_tags_replace
 from recognition.taxonomy import TagPrediction
-from tests.conftest import jpeg_bytes
 from tests.factories import PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from PIL import ExifTags, Image
 
 from photos.imaging import ACCEPTED
 from photos.models import Photo, PopularPhoto, User
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.helpers import client_for
 from tests.photos.test_imaging import (
     BLUE,
     GREEN,

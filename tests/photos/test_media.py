@@ -67,7 +67,7 @@ def test_an_avatar_path_is_no_way_into_anything_else(client, media_root):
     from django.core.files.base import ContentFile
 
     from photos.selectors import media_visible
-    from tests.conftest import jpeg_bytes
+    from tests.helpers import jpeg_bytes
 
     someone = UserFactory()
     someone.avatar.save("face.jpg", ContentFile(jpeg_bytes((32, 32))), save=True)

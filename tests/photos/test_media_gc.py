@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from photos.tasks import collect_orphaned_media
-from tests.conftest import jpeg_bytes
 from tests.factories import PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

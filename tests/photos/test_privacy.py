@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from photos import selectors, services
 from photos.models import Block, Comment, Follow, Like
-from tests.conftest import client_for
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, UserFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 
-from photos import search
 from photos.models import Follow, Photo, PhotoSearchTerm, PhotoTag, PhotoView, User
+from photos.search import selectors as search
 
 pytestmark = pytest.mark.django_db
 

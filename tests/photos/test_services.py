@@ -7,8 +7,8 @@ from PIL import Image
 from photos import services
 from photos.imaging import UploadRejected
 from photos.models import Follow, Like, Photo, PhotoTag, Tag, User
-from tests.conftest import jpeg_bytes
 from tests.factories import CommentFactory, PhotoFactory, UserFactory
+from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def test_hashtags_too_long_once_normalised_are_not_tags_and_never_fail_the_write
 def test_normalised_hashtags_are_found_by_search_as_typed(user, hashtag, query):
     from django.contrib.auth.models import AnonymousUser
 
-    from photos.search import photo_search
+    from photos.search.selectors import photo_search
 
     photo = PhotoFactory(owner=user, caption="")
     services.photo_update(photo=photo, caption=f"walk {hashtag}")

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache, caches
 
 from photos.models import Comment, Follow, Like, Photo, PhotoTag
-from tests.conftest import client_for, jpeg_bytes, service_required
 from tests.factories import PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import client_for, jpeg_bytes, service_required
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from PIL import Image
 
 from photos.models import Comment, Follow, Like, Photo, User
-from tests.conftest import jpeg_bytes
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

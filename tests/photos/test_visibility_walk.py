@@ -17,9 +17,9 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from photos.models import Block, Comment, Follow, Like, Photo, PopularPhoto, User
-from photos.search_index import photo_search_document_refresh
-from tests.conftest import jpeg_bytes
+from photos.search.index import photo_search_document_refresh
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
+from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

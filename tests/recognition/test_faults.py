@@ -11,9 +11,8 @@ from django.utils import timezone
 from photos import services as photo_services
 from photos.models import Photo, PhotoTag
 from recognition import tasks
-from tests.conftest import service_required
 from tests.factories import UserFactory
-from tests.recognition.test_services import sample_upload
+from tests.helpers import sample_upload, service_required
 from tests.workers import wait_for
 
 

@@ -7,9 +7,8 @@ import pytest
 from django.conf import settings
 
 from photos.models import Photo
-from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.recognition.test_services import sample_upload
+from tests.helpers import client_for, sample_upload
 from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -66,7 +65,7 @@ def test_a_worker_takes_explanations_from_their_own_queue_and_frees_the_photo(
 ):
     import redis
 
-    from recognition.services import photo_explanation_claim
+    from photos.tagging import photo_explanation_claim
     from recognition.tasks import explain_photo
     from tests.factories import PhotoFactory
 

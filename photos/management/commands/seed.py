@@ -26,7 +26,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from photos.models import Follow, Photo, PhotoSearchTerm, PhotoTag, PhotoView, Tag, User
-from photos.search_index import TagEvidence, index_photo
+from photos.search.index import TagEvidence, index_photo
 
 # Fixed, so that a seed gives the same timestamps whenever it runs.
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
+from photos import tagging
 from photos.models import Photo
-from recognition import services, tasks
+from recognition import tasks
 
 
 def _parse_since(value: str) -> datetime:
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 if options["queue"]:
                     tasks.tag_photos.delay(batch, force=True)
                 else:
-                    tagged += services.photos_tag(photo_ids=batch, force=True)
+                    tagged += tagging.photos_tag(photo_ids=batch, force=True)
                 progress.update(len(batch))
         verb = "Queued" if options["queue"] else "Re-tagged"
         count = len(ids) if options["queue"] else tagged

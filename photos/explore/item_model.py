@@ -1,7 +1,7 @@
 """Build Explore's item model offline: photo neighbours and popularity pools, stored in tables.
 
 Run by the ``rebuild_item_model`` beat task. Reads the last year of views, likes and comments
-as arrays, lets ``photos.recommender`` do the arithmetic, and swaps the tables' contents in one
+as arrays, lets ``photos.explore.similarity`` do the arithmetic, and swaps the tables' contents in one
 transaction, so that Explore reads the old model until the new one is committed.
 
 Owners' views, likes and comments of their own photos are left out: they say nothing about
@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
 
-from photos import recommender
+from photos.explore import similarity
 from photos.models import Comment, Like, PhotoNeighbor, PhotoTag, PhotoView, PopularPhoto
 
 logger = logging.getLogger(__name__)
@@ -118,19 +118,19 @@ def interactions_load(*, now: datetime) -> Interactions:
     )
 
 
-def neighbours_build(interactions: Interactions) -> recommender.Neighbours:
+def neighbours_build(interactions: Interactions) -> similarity.Neighbours:
     """Return each photo's nearest photos by who interacted with both, recent interactions weighing more."""
-    keep = recommender.most_recent_per_user(interactions.users, interactions.ages_days, MAX_PER_PERSON)
-    values = interactions.weights[keep] * recommender.decay(interactions.ages_days[keep], HALF_LIFE_DAYS)
-    matrix, photo_ids = recommender.interaction_matrix(interactions.users[keep], interactions.photos[keep], values)
-    return recommender.item_neighbours(matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON)
+    keep = similarity.most_recent_per_user(interactions.users, interactions.ages_days, MAX_PER_PERSON)
+    values = interactions.weights[keep] * similarity.decay(interactions.ages_days[keep], HALF_LIFE_DAYS)
+    matrix, photo_ids = similarity.interaction_matrix(interactions.users[keep], interactions.photos[keep], values)
+    return similarity.item_neighbours(matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON)
 
 
 def _pool_members(photo_ids: np.ndarray, scores: np.ndarray, keys: np.ndarray, photos: np.ndarray) -> np.ndarray:
     """Return indices into ``photos``/``keys`` of each key's TAG_POOL_SIZE most popular photos."""
     known = np.isin(photos, photo_ids)
     index = np.flatnonzero(known)
-    best = recommender.top_k_per_group(keys[index], scores[np.searchsorted(photo_ids, photos[index])], TAG_POOL_SIZE)
+    best = similarity.top_k_per_group(keys[index], scores[np.searchsorted(photo_ids, photos[index])], TAG_POOL_SIZE)
     return index[best]
 
 
@@ -140,10 +140,10 @@ def pools_build(interactions: Interactions) -> Pools:
     The tag and category pools are where Explore finds photos for a taste, and they tell how
     the attention a tag gets divides among its photos.
     """
-    decayed = interactions.weights * recommender.decay(interactions.ages_days, POPULARITY_HALF_LIFE_DAYS)
-    photo_ids, scores = recommender.popularity(interactions.photos, decayed)
+    decayed = interactions.weights * similarity.decay(interactions.ages_days, POPULARITY_HALF_LIFE_DAYS)
+    photo_ids, scores = similarity.popularity(interactions.photos, decayed)
     this_week = interactions.is_view & (interactions.ages_days <= WEEK_DAYS)
-    week_ids, week_views = recommender.popularity(interactions.photos[this_week], np.ones(int(this_week.sum())))
+    week_ids, week_views = similarity.popularity(interactions.photos[this_week], np.ones(int(this_week.sum())))
     views = np.zeros(len(photo_ids), dtype=np.int64)
     views[np.searchsorted(photo_ids, week_ids)] = week_views.astype(np.int64)
 

@@ -9,20 +9,13 @@ from django.utils import timezone
 from PIL import Image
 
 from photos import services as photo_services
+from photos import tagging
 from photos.models import Photo, PhotoTag
-from recognition import services, tasks
+from recognition import tasks
 from tests.factories import UserFactory
+from tests.helpers import client_for, sample_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def sample_upload(name: str) -> io.BytesIO:
-    from skimage import data
-
-    buffer = io.BytesIO()
-    Image.fromarray(getattr(data, name)()).save(buffer, "JPEG", quality=92)
-    buffer.seek(0)
-    return buffer
 
 
 def noise_upload(seed: int = 0) -> io.BytesIO:
@@ -77,7 +70,7 @@ def test_retagging_replaces_auto_tags_and_keeps_hashtags(chelsea):
     tasks.tag_photo(chelsea.pk)
     first = auto_tags(chelsea)
     assert tasks.tag_photo(chelsea.pk) == 0  # already tagged: a redelivered task does nothing
-    assert services.photos_tag(photo_ids=[chelsea.pk], force=True) == 1
+    assert tagging.photos_tag(photo_ids=[chelsea.pk], force=True) == 1
     second = auto_tags(chelsea)
     assert set(first) == set(second)
     assert {pt.pk for pt in first.values()}.isdisjoint(pt.pk for pt in second.values())
@@ -112,8 +105,8 @@ def test_stale_pending_photos_are_requeued_and_hopeless_ones_fail(user, settings
     long_ago = timezone.now() - settings.RECOGNITION_STALE_AFTER * 2
     Photo.objects.filter(pk__in=[stale.pk, hopeless.pk]).update(updated_at=long_ago)
     Photo.objects.filter(pk=hopeless.pk).update(tagging_attempts=settings.RECOGNITION_MAX_ATTEMPTS)
-    assert services.stale_photos_requeue() == [[stale.pk]]
-    assert services.stale_photos_requeue() == []  # requeued photos are not requeued again at once
+    assert tagging.stale_photos_requeue() == [[stale.pk]]
+    assert tagging.stale_photos_requeue() == []  # requeued photos are not requeued again at once
     hopeless.refresh_from_db()
     assert hopeless.status == Photo.Status.FAILED and "Gave up" in hopeless.status_reason
     assert Photo.objects.get(pk=fresh.pk).status == Photo.Status.PENDING
@@ -128,7 +121,6 @@ def test_retag_command_retags_by_id_with_progress(chelsea, capsys):
 
 
 def test_explanations_are_drawn_once_per_auto_tag_and_served_in_the_api(chelsea, django_capture_on_commit_callbacks):
-    from tests.conftest import client_for
 
     client = client_for(chelsea.owner)
     assert client.post(f"/api/v1/photos/{chelsea.pk}/explain/").status_code == 400  # not tagged yet
@@ -150,7 +142,6 @@ def test_explanations_are_drawn_once_per_auto_tag_and_served_in_the_api(chelsea,
 
 
 def test_explaining_a_photo_you_may_not_see_is_404(user):
-    from tests.conftest import client_for
     from tests.factories import PhotoFactory
 
     hidden = PhotoFactory(visibility="private", status="tagged")
@@ -159,7 +150,6 @@ def test_explaining_a_photo_you_may_not_see_is_404(user):
 
 @pytest.mark.parametrize("query", ["cat", "cats", "Cat", "animal", "pet", "tabby", "TABBY", "tiger cat"])
 def test_search_finds_the_chelsea_photo_the_cnn_tagged(chelsea, other_user, query):
-    from tests.conftest import client_for
 
     tasks.tag_photo(chelsea.pk)
     coffee = photo_services.photo_create(owner=chelsea.owner, image=sample_upload("coffee"))
@@ -169,7 +159,6 @@ def test_search_finds_the_chelsea_photo_the_cnn_tagged(chelsea, other_user, quer
 
 
 def test_search_for_espresso_finds_coffee_not_the_cat(chelsea, user):
-    from tests.conftest import client_for
 
     coffee = photo_services.photo_create(owner=user, image=sample_upload("coffee"), visibility="private")
     tasks.tag_photos([chelsea.pk, coffee.pk])

@@ -1,6 +1,6 @@
 """Explore's item model as pure array functions: no ORM, no settings, only numpy and scipy.sparse.
 
-``photos.item_model`` loads interactions from the database, calls these and stores the result.
+``photos.explore.item_model`` loads interactions from the database, calls these and stores the result.
 Photos are similar when the same people interacted with both ("people who viewed this also
 viewed that"): the cosine of their time-decayed audience vectors, computed for all pairs at once
 by a sparse matrix product, in blocks of photos so that memory stays bounded whatever the size.

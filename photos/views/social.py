@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
+from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
-from photos.history import interests_for
 from photos.imaging import UploadRejected
+from photos.limits import COMMENT_MAX_LENGTH, PAGE_SIZE
+from photos.models import Follow
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -21,8 +23,6 @@ from photos.throttles import (
     UploadThrottle,
     throttle_posts,
 )
-
-PAGE_SIZE = 24
 
 
 def _page(request: HttpRequest, items):
@@ -144,7 +144,7 @@ def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            if follow.status == "pending":
+            if follow.status == Follow.Status.PENDING:
                 messages.info(request, f"Follow request sent to {owner.username}.")
     return redirect(owner)
 
@@ -181,7 +181,7 @@ def comment_create(request: HttpRequest, photo_id: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     else:
-        messages.error(request, "A comment needs some text (up to 1000 characters).")
+        messages.error(request, f"A comment needs some text (up to {COMMENT_MAX_LENGTH} characters).")
     return redirect(photo)
 
 

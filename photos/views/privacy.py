@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
-
-PAGE_SIZE = 50
+from photos.limits import PEOPLE_PAGE_SIZE
 
 
 @login_required
 def follow_requests(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.follow_requests_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.follow_requests_for(request.user), PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "photos/follow_requests.html", {"page": page})
 
 

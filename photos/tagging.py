@@ -1,4 +1,9 @@
-"""Tag photos with the CNN: fetch rows, run the pure ML chain, write tags and status atomically."""
+"""Where recognition meets the social domain: tag photos with the CNN and store what it found.
+
+The Celery tasks in ``recognition.tasks`` call these functions with photo ids. They fetch the rows,
+run ``recognition``'s pure chain (decode, preprocess, predict, map to tags: no Django in it) and
+write tags, status and heat maps atomically. ``recognition`` itself never writes these tables.
+"""
 
 import io
 import logging
@@ -16,7 +21,7 @@ from django.utils import timezone
 
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
-from photos.search_index import photos_search_index_refresh
+from photos.search.index import photos_search_index_refresh
 
 if TYPE_CHECKING:
     import numpy as np

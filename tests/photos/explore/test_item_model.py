@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 from scipy import sparse
 
-from photos import recommender
-from photos.item_model import WINDOW, item_model_rebuild
+from photos.explore import similarity
+from photos.explore.item_model import WINDOW, item_model_rebuild
 from photos.models import PhotoNeighbor, PhotoView, PopularPhoto
 from photos.tasks import rebuild_item_model
 from tests.factories import CommentFactory, LikeFactory, PhotoFactory, PhotoTagFactory, UserFactory
@@ -18,7 +18,7 @@ from tests.factories import CommentFactory, LikeFactory, PhotoFactory, PhotoTagF
 def test_top_k_per_group_keeps_the_best_of_each_group():
     groups = np.array([2, 1, 2, 1, 2, 1])
     scores = np.array([0.1, 0.9, 0.7, 0.3, 0.4, 0.5])
-    best = recommender.top_k_per_group(groups, scores, 2)
+    best = similarity.top_k_per_group(groups, scores, 2)
     assert list(zip(groups[best].tolist(), scores[best].tolist(), strict=True)) == [
         (1, 0.9),
         (1, 0.5),
@@ -34,7 +34,7 @@ def _matrix(rows: list[list[float]]) -> sparse.csr_array:
 def test_neighbours_are_cosines_of_audiences_with_enough_people_in_common():
     # people x photos 10, 20, 30: photos 10 and 20 share three people, 30 shares one with each.
     matrix = _matrix([[1, 1, 0], [1, 1, 0], [2, 1, 1], [0, 0, 1]])
-    found = recommender.item_neighbours(matrix, np.array([10, 20, 30]), k=5, min_people=3)
+    found = similarity.item_neighbours(matrix, np.array([10, 20, 30]), k=5, min_people=3)
     pairs = {
         (a, b): (round(s, 6), p)
         for a, b, s, p in zip(found.photo, found.neighbour, found.score, found.people, strict=True)
@@ -47,8 +47,8 @@ def test_neighbours_are_the_same_whatever_the_block_size():
     rng = np.random.default_rng(7)
     matrix = sparse.random_array((60, 40), density=0.2, format="csr", rng=rng)
     photo_ids = np.arange(100, 140)
-    whole = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=3)
-    blocked = recommender.item_neighbours(matrix, photo_ids, k=3, min_people=3, block_work=5)
+    whole = similarity.item_neighbours(matrix, photo_ids, k=3, min_people=3)
+    blocked = similarity.item_neighbours(matrix, photo_ids, k=3, min_people=3, block_work=5)
     assert len(whole) > 0
     for a, b in [(whole.photo, blocked.photo), (whole.neighbour, blocked.neighbour), (whole.score, blocked.score)]:
         assert np.allclose(a, b)
@@ -58,13 +58,13 @@ def test_neighbours_are_the_same_whatever_the_block_size():
 @pytest.mark.parametrize("min_people", [1, 2])
 def test_one_or_two_shared_people_are_refused_as_evidence(min_people):
     with pytest.raises(ValueError, match="at least 3"):
-        recommender.item_neighbours(_matrix([[1, 1], [1, 1]]), np.array([1, 2]), k=5, min_people=min_people)
+        similarity.item_neighbours(_matrix([[1, 1], [1, 1]]), np.array([1, 2]), k=5, min_people=min_people)
 
 
 def test_most_recent_per_user_caps_long_histories():
     users = np.array([1, 1, 1, 2])
     ages = np.array([5.0, 1.0, 3.0, 9.0])
-    assert sorted(recommender.most_recent_per_user(users, ages, 2).tolist()) == [1, 2, 3]
+    assert sorted(similarity.most_recent_per_user(users, ages, 2).tolist()) == [1, 2, 3]
 
 
 @pytest.mark.django_db

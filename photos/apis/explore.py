@@ -1,6 +1,6 @@
 """API for Explore: recommendations with their reasons, and a person's own history (interests, pause, clear)."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -9,10 +9,9 @@ from rest_framework.views import APIView
 
 from photos import services
 from photos.apis.serializers import PhotoSerializer
-from photos.history import interests_for
-from photos.recommendations import PAGE_SIZE, Cursor, recommendations_for
-
-MAX_PAGE_SIZE = 100
+from photos.explore.history import interests_for
+from photos.explore.selectors import Cursor, explore_for
+from photos.limits import MAX_PAGE_SIZE, PAGE_SIZE
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -30,22 +29,21 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
-class RecommendationSerializer(serializers.Serializer):
+# The API's names stay as published (the path is recommendations/); the code says Explore.
+@extend_schema_serializer(component_name="Recommendation")
+class ExploreItemSerializer(serializers.Serializer):
     photo = PhotoSerializer()
     score = serializers.FloatField(help_text="Higher is better; comparable only within one person's Explore.")
     reasons = ReasonSerializer(many=True)
 
 
-class RecommendationsApi(APIView):
+class ExploreApi(APIView):
     class InputSerializer(serializers.Serializer):
         cursor = serializers.CharField(required=False, help_text="The `next` link's cursor.")
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
 
         def validate_cursor(self, value: str) -> Cursor:
-            try:
-                return Cursor.decode(value)
-            except ValueError as error:
-                raise serializers.ValidationError(str(error))
+            return Cursor.decode(value)  # InvalidCursor: a 400 like every cursor (photos.apis.errors)
 
     @extend_schema(
         description="Photos you have not seen, best first, each with the reasons it is recommended. "
@@ -53,19 +51,17 @@ class RecommendationsApi(APIView):
         parameters=[InputSerializer],
         responses=inline_serializer(
             "RecommendationPage",
-            {"results": RecommendationSerializer(many=True), "next": serializers.URLField(allow_null=True)},
+            {"results": ExploreItemSerializer(many=True), "next": serializers.URLField(allow_null=True)},
         ),
     )
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        page = recommendations_for(
-            request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"]
-        )
+        page = explore_for(request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"])
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor.encode())
-        results = RecommendationSerializer(page.items, many=True, context={"request": request}).data
+        results = ExploreItemSerializer(page.items, many=True, context={"request": request}).data
         return Response({"results": results, "next": next_url})
 
 

@@ -1,8 +1,8 @@
 """Explore at request time: photos a person has not seen, ranked, each with the reasons it is there.
 
-Candidates come from the precomputed item model (``photos.item_model``): the neighbours of the
+Candidates come from the precomputed item model (``photos.explore.item_model``): the neighbours of the
 photos in the person's recent history and the popularity pools of the site and of their favourite
-tags and categories. Each candidate is scored three ways (``photos.recommendation_scores``) and the
+tags and categories. Each candidate is scored three ways (``photos.explore.scoring``) and the
 scores are blended:
 
 - co-view: people who viewed the person's recent photos also viewed it (item-to-item);
@@ -14,8 +14,6 @@ viewed, liked or commented on are left out, and no owner fills the grid. A resul
 written from the very evidence that scored it. The number of queries is fixed whatever the page size.
 """
 
-import base64
-import binascii
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,14 +22,15 @@ from django.db.models import Exists, OuterRef, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
-from photos.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
+from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
+from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, evidence_read
+from photos.limits import PAGE_SIZE
 from photos.models import Comment, Like, Photo, PhotoView
-from photos.recommendation_scores import SIGNALS, Scores, Weights, candidates_score, evidence_read
 from photos.selectors import Viewer, photo_list, photos_visible_to
 
 BLEND = Weights()
 POPULARITY_ONLY = Weights(co_view=0.0, content=0.0, popularity=1.0)
-PAGE_SIZE = 24
 MAX_RESULTS = 96
 MAX_PER_OWNER = 2
 # Visibility is checked for the best candidates only: enough for MAX_RESULTS once the hidden and seen go.
@@ -54,7 +53,7 @@ class Reason:
 
 
 @dataclass
-class Recommendation:
+class ExploreItem:
     photo: Photo
     score: float
     reasons: list[Reason]
@@ -68,21 +67,17 @@ class Cursor:
     photo_id: int
 
     def encode(self) -> str:
-        return base64.urlsafe_b64encode(f"{self.score!r}:{self.photo_id}".encode()).decode()
+        return cursor_encode([self.score, self.photo_id])
 
     @classmethod
     def decode(cls, value: str) -> "Cursor":
-        """Return the cursor ``value`` stands for; raise ValueError when it is not one."""
-        try:
-            score, photo_id = base64.urlsafe_b64decode(value.encode()).decode().split(":")
-            return cls(float(score), int(photo_id))
-        except (binascii.Error, UnicodeError, ValueError) as error:
-            raise ValueError("This is not a cursor from a `next` link.") from error
+        """Return the cursor ``value`` stands for; raise InvalidCursor when it is not one."""
+        return cls(*cursor_decode(value, float, row_id))
 
 
 @dataclass(frozen=True)
-class RecommendationPage:
-    items: list[Recommendation]
+class ExplorePage:
+    items: list[ExploreItem]
     next_cursor: Cursor | None
 
 
@@ -189,9 +184,9 @@ def ranked_for(viewer: Viewer, *, weights: Weights = BLEND) -> list[tuple[int, f
     return ranked
 
 
-def recommendations_for(
+def explore_for(
     viewer: Viewer, *, after: Cursor | None = None, size: int = PAGE_SIZE, weights: Weights = BLEND
-) -> RecommendationPage:
+) -> ExplorePage:
     """Return a page of Explore for ``viewer``: after ``after``, ``size`` photos with score and reasons."""
     ranked = ranked_for(viewer, weights=weights)
     start = 0
@@ -204,6 +199,6 @@ def recommendations_for(
         # Every id in ``ranked`` came through photos_visible_to in this request: load what the cards show.
         chosen = Photo.objects.filter(pk__in=[pk for pk, _, _ in window])
         photos = {photo.pk: photo for photo in photo_list(viewer, chosen)}
-    items = [Recommendation(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
+    items = [ExploreItem(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
     more = bool(window) and start + size < len(ranked)
-    return RecommendationPage(items, Cursor(window[-1][1], window[-1][0]) if more else None)
+    return ExplorePage(items, Cursor(window[-1][1], window[-1][0]) if more else None)

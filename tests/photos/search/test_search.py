@@ -7,14 +7,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from photos import search, services
+from photos import services
 from photos.models import Block, Photo, PhotoSearchTerm, PhotoTag
-from photos.search_index import TagEvidence, photo_search_document_refresh, photo_terms
-from photos.search_text import fold, name_key, parse_query, word_key
-from recognition.services import photos_auto_tags_replace
+from photos.search import selectors as search
+from photos.search.index import TagEvidence, photo_search_document_refresh, photo_terms
+from photos.search.text import fold, name_key, parse_query, word_key
+from photos.tagging import photos_auto_tags_replace
 from recognition.taxonomy import TagPrediction
-from tests.conftest import client_for, jpeg_bytes
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, TagFactory, UserFactory
+from tests.helpers import client_for, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

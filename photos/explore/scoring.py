@@ -1,6 +1,6 @@
 """Explore's scoring at request time, as numpy arrays: co-view, content and popularity, and their blend.
 
-``photos.recommendations`` reads the person's history, calls ``evidence_read`` (two queries: the
+``photos.explore.selectors`` reads the person's history, calls ``evidence_read`` (two queries: the
 neighbours of their recent photos, and the pools of the site and of their tastes), scores every
 candidate with ``candidates_score``, checks visibility for the best, and scores those again
 with the anchors they may still see. Arrays keep a request to a few dozen Python objects where
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from photos.history import TasteProfile
-from photos.item_model import MIN_OTHER_PEOPLE
+from photos.explore.history import TasteProfile
+from photos.explore.item_model import MIN_OTHER_PEOPLE
+from photos.explore.similarity import top_k_per_group
 from photos.models import PhotoNeighbor, PopularPhoto
-from photos.recommender import top_k_per_group
 
 # The favourite tags, and categories, whose pools are read.
 POOL_TASTES = 4

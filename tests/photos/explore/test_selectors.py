@@ -1,16 +1,12 @@
 """Explore: co-views, content, popularity, visibility, truthful reasons, history controls, query counts."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 
 from photos import services
-from photos.item_model import item_model_rebuild
+from photos.explore.item_model import item_model_rebuild
+from photos.explore.selectors import POPULARITY_ONLY, Cursor, explore_for, ranked_for
 from photos.models import Block, Photo, PhotoView
-from photos.recommendations import POPULARITY_ONLY, Cursor, ranked_for, recommendations_for
-from tests.conftest import client_for
 from tests.factories import (
     CommentFactory,
     FollowFactory,
@@ -20,31 +16,17 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.helpers import client_for, crowd, view
 
 pytestmark = pytest.mark.django_db
 
 
-def view(user, *photos, days_ago: float = 0) -> None:
-    """Record views as the site does, ``days_ago`` in the past."""
-    at = timezone.now() - timedelta(days=days_ago)
-    PhotoView.objects.bulk_create([PhotoView(user=user, photo=photo) for photo in photos])
-    PhotoView.objects.filter(user=user, photo__in=photos).update(viewed_at=at)
-
-
-def crowd(count: int, *photos) -> list:
-    """Return ``count`` new people who each viewed all of ``photos``."""
-    people = UserFactory.create_batch(count)
-    for person in people:
-        view(person, *photos, days_ago=1)
-    return people
-
-
 def ids(viewer, **kwargs) -> list[int]:
-    return [item.photo.pk for item in recommendations_for(viewer, **kwargs).items]
+    return [item.photo.pk for item in explore_for(viewer, **kwargs).items]
 
 
 def item_for(viewer, photo):
-    return next(item for item in recommendations_for(viewer, size=100).items if item.photo.pk == photo.pk)
+    return next(item for item in explore_for(viewer, size=100).items if item.photo.pk == photo.pk)
 
 
 def test_co_view_recommends_what_others_viewed_together(user):
@@ -64,7 +46,7 @@ def test_one_shared_viewer_is_not_enough_to_make_neighbours(user):
     crowd(1, anchor, together)
     view(user, anchor)
     item_model_rebuild()
-    assert all(reason.kind != "co_view" for item in recommendations_for(user).items for reason in item.reasons)
+    assert all(reason.kind != "co_view" for item in explore_for(user).items for reason in item.reasons)
 
 
 def test_new_person_gets_popular_photos_with_reasons(user):
@@ -72,7 +54,7 @@ def test_new_person_gets_popular_photos_with_reasons(user):
     crowd(4, popular)
     crowd(2, quieter)
     item_model_rebuild()
-    items = recommendations_for(user).items
+    items = explore_for(user).items
     assert [item.photo.pk for item in items] == [popular.pk, quieter.pk]
     assert items[0].reasons[0].text == "Popular this week" and items[0].reasons[0].count is None  # a few
     assert unseen.pk not in ids(user)
@@ -196,7 +178,7 @@ def test_no_owner_fills_the_grid(user):
     crowd(4, anchor, *[PhotoFactory(owner=prolific) for _ in range(4)])
     view(user, anchor)
     item_model_rebuild()
-    owners = [item.photo.owner_id for item in recommendations_for(user).items]
+    owners = [item.photo.owner_id for item in explore_for(user).items]
     assert owners.count(prolific.pk) == 2
 
 
@@ -214,8 +196,8 @@ def test_pages_follow_the_cursor_without_repeats(user):
     for _ in range(7):
         crowd(2, PhotoFactory())
     item_model_rebuild()
-    first = recommendations_for(user, size=4)
-    second = recommendations_for(user, size=4, after=first.next_cursor)
+    first = explore_for(user, size=4)
+    second = explore_for(user, size=4, after=first.next_cursor)
     assert len(first.items) == 4 and len(second.items) == 3 and second.next_cursor is None
     assert not {i.photo.pk for i in first.items} & {i.photo.pk for i in second.items}
     assert Cursor.decode(first.next_cursor.encode()) == first.next_cursor
@@ -238,10 +220,10 @@ def rich_history(user):
 def test_recommendations_run_a_fixed_number_of_queries(user, rich_history, size, django_assert_num_queries):
     # history, its tags, neighbours, pools, the visible shortlist, page photos, their tags
     with django_assert_num_queries(7):
-        assert len(recommendations_for(user, size=size).items) == size
+        assert len(explore_for(user, size=size).items) == size
     # visitors: pools, the visible shortlist, page photos, their tags
     with django_assert_num_queries(4):
-        assert len(recommendations_for(AnonymousUser(), size=size).items) == size
+        assert len(explore_for(AnonymousUser(), size=size).items) == size
 
 
 @pytest.mark.parametrize("size", [2, 20])

@@ -1,6 +1,6 @@
 """Keep the search index: each photo's PhotoSearchTerm rows, search document and search weights.
 
-A photo is indexed under the keys (see photos.search_text) of its tags' names, their
+A photo is indexed under the keys (see photos.search.text) of its tags' names, their
 categories, the CNN classes behind them and its caption words. A key's weight says how well it
 describes the photo; a search adds up the weights of the keys it asked for. The bands make the
 kind of match decide the order, and confidence the order within a kind:
@@ -15,7 +15,7 @@ where bonus = confidence / 2, plus 0.4 when the owner added the tag: at most 0.9
 never overlap. A longer name is also indexed whole and by adjacent pairs at its full weight, so
 ``hot dog`` finds hot dogs first and ``dog`` finds dogs before hot dogs.
 
-The same weights are stored twice, each shaped for one kind of query (see photos.search): as
+The same weights are stored twice, each shaped for one kind of query (see photos.search.selectors): as
 PhotoSearchTerm rows, whose (term, weight, created_at, photo) index serves one-word searches and
 tag pages best first; and on the photo itself, as ``search_weights`` beside ``search_document``
 (the caption's keys in order, then every one-word key), which PostgreSQL full-text indexes for
@@ -32,7 +32,7 @@ from functools import lru_cache
 from django.db import transaction
 
 from photos.models import Photo, PhotoSearchTerm, PhotoTag
-from photos.search_text import MAX_KEY_LENGTH, content_pairs, is_stopword, text_keys, word_key, words
+from photos.search.text import MAX_KEY_LENGTH, content_pairs, is_stopword, text_keys, word_key, words
 
 TAG_WEIGHT = 8.0
 CATEGORY_WEIGHT = 6.0

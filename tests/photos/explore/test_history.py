@@ -3,12 +3,11 @@
 import pytest
 
 from photos import services
-from photos.item_model import item_model_rebuild
+from photos.explore.item_model import item_model_rebuild
+from photos.explore.selectors import explore_for
 from photos.models import Photo, PhotoTag
-from photos.recommendations import recommendations_for
-from tests.conftest import client_for
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, TagFactory, UserFactory
-from tests.photos.test_recommendations import crowd, view
+from tests.helpers import client_for, crowd, view
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def test_explore_never_names_a_tag_of_a_photo_out_of_sight(how):
     services.photo_update(photo=elsewhere, caption="#mergerwithacme")
     crowd(3, elsewhere)
     item_model_rebuild()
-    reasons = [reason for item in recommendations_for(viewer, size=100).items for reason in item.reasons]
+    reasons = [reason for item in explore_for(viewer, size=100).items for reason in item.reasons]
     assert reasons
     assert not any(reason.tag in SECRET_TAGS or "mergerwithacme" in reason.text for reason in reasons)
     assert not any(reason.kind == "co_view" for reason in reasons)
@@ -104,5 +103,5 @@ def test_explore_still_names_a_tag_of_a_photo_in_sight():
     services.photo_update(photo=elsewhere, caption="#mergerwithacme")
     crowd(3, elsewhere)
     item_model_rebuild()
-    reasons = [reason for item in recommendations_for(viewer, size=100).items for reason in item.reasons]
+    reasons = [reason for item in explore_for(viewer, size=100).items for reason in item.reasons]
     assert any(reason.kind == "tag" and reason.tag == "mergerwithacme" for reason in reasons)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Value
 
-from photos.item_model import SIGNAL_WEIGHTS
+from photos.explore.item_model import SIGNAL_WEIGHTS
 from photos.models import Comment, Like, PhotoTag, PhotoView, User
 from photos.selectors import photos_visible_to
 

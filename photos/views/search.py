@@ -1,20 +1,19 @@
 """HTML pages for search: results for a query, and the photos of one tag."""
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from photos import search
-from photos.search_text import ParsedQuery
-
-PAGE_SIZE = 24
+from photos.cursors import InvalidCursor
+from photos.limits import PAGE_SIZE
+from photos.search import selectors as search
+from photos.search.text import ParsedQuery
 
 
 def _page(request: HttpRequest, query: ParsedQuery, *, tags_only: bool = False) -> search.SearchPage:
     try:
         cursor = request.GET.get("cursor")
         return search.search_page(request.user, query, cursor=cursor, size=PAGE_SIZE, tags_only=tags_only)
-    except ValidationError:
+    except InvalidCursor:
         # A mangled cursor in a shared link: show the first page rather than an error.
         return search.search_page(request.user, query, cursor=None, size=PAGE_SIZE, tags_only=tags_only)
 

@@ -7,16 +7,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from photos import services
-from photos.recommendations import Cursor, recommendations_for
+from photos.cursors import InvalidCursor
+from photos.explore.selectors import Cursor, explore_for
 
 
 def explore(request: HttpRequest) -> HttpResponse:
     try:
         after = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
-    except ValueError:
+    except InvalidCursor:
         # A mangled cursor in a shared link: show the first page rather than an error.
         after = None
-    page = recommendations_for(request.user, after=after)
+    page = explore_for(request.user, after=after)
     return render(request, "photos/explore.html", {"page": page})
 
 

@@ -2,14 +2,15 @@
 
 import pytest
 
-from photos import item_model, services
-from photos.history import recent_history, taste_profile
-from photos.item_model import item_model_rebuild
+from photos import services
+from photos.explore import item_model
+from photos.explore.history import recent_history, taste_profile
+from photos.explore.item_model import item_model_rebuild
+from photos.explore.scoring import evidence_read
+from photos.explore.selectors import ranked_for
 from photos.models import PhotoNeighbor
-from photos.recommendation_scores import evidence_read
-from photos.recommendations import ranked_for
 from tests.factories import LikeFactory, PhotoFactory, UserFactory
-from tests.photos.test_recommendations import crowd, view
+from tests.helpers import crowd, view
 
 pytestmark = pytest.mark.django_db
 

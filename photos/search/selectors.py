@@ -1,7 +1,7 @@
 """Search selectors: photos by what is in them, photos by tag, and popular tags.
 
 Every query starts from ``photos_visible_to(viewer)`` and reads the index kept by
-photos.search_index. A photo's score is the sum of the weights of the query's keys on the photo
+photos.search.index. A photo's score is the sum of the weights of the query's keys on the photo
 (each key must be there), plus the weight of any two-word name the query spells out.
 
 - One key (most searches, and tag pages): join the photo's PhotoSearchTerm row for the key.
@@ -15,15 +15,10 @@ photos.search_index. A photo's score is the sum of the weights of the query's ke
 Quoted phrases must appear in that order in the caption, or be a whole tag or class name.
 """
 
-import base64
-import binascii
-import json
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -44,9 +39,10 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat
 
+from photos.cursors import InvalidCursor, cursor_decode, cursor_encode, row_id
 from photos.models import Photo, PhotoSearchTerm, Tag
-from photos.search_index import TAG_WEIGHT
-from photos.search_text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
+from photos.search.index import TAG_WEIGHT
+from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
 from photos.selectors import Viewer, photo_list, photos_visible_to
 
 POPULAR_TAGS_LIMIT = 20
@@ -185,22 +181,14 @@ class Position:
 
     def encode(self) -> str:
         """Return the position as an opaque URL-safe cursor."""
-        data = json.dumps([self.score, self.created_at.isoformat(), self.photo_id]).encode()
-        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+        return cursor_encode([self.score, self.created_at.isoformat(), self.photo_id])
 
     @classmethod
     def decode(cls, cursor: str) -> "Position":
-        """Return the position in ``cursor``; raise ValidationError when it is not one of ours."""
-        try:
-            score, created_at, photo_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            position = cls(float(score), datetime.fromisoformat(created_at), int(photo_id))
-        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-            position = None
-        # Whatever decodes must also be a value the database accepts, or a forged cursor is a 500.
-        if position is None or not (
-            math.isfinite(position.score) and position.created_at.tzinfo and 0 <= position.photo_id < 2**63
-        ):
-            raise ValidationError({"cursor": ["This cursor is not valid; start again from the first page."]})
+        """Return the position in ``cursor``; raise InvalidCursor when it is not one of ours."""
+        position = cls(*cursor_decode(cursor, float, datetime.fromisoformat, row_id))
+        if position.created_at.tzinfo is None:
+            raise InvalidCursor
         return position
 
 
