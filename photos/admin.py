@@ -30,6 +30,15 @@ def staff_may_see(user: User | None, photo: Photo) -> bool:
     return public or (user is not None and user.has_perm(VIEW_PRIVATE))
 
 
+class DeletesThroughServices:
+    """A photo or an account takes its tags, likes and comments with it, through the service: those rows'
+    read-only admins do not veto the deletion (Django would ask for each one's delete permission)."""
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows that admin may look at but neither add nor edit: their writes belong to the services."""
 
@@ -41,7 +50,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DeletesThroughServices, BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_private", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_private", "is_active", "is_staff", "history_paused"]
     search_fields = ["username", "display_name", "email"]
@@ -95,7 +104,7 @@ def _preview(request: HttpRequest):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(DeletesThroughServices, admin.ModelAdmin):
     list_display = [
         "id",
         "owner",

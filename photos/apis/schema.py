@@ -49,12 +49,14 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_codes(self) -> dict[str, str]:
         codes = {}
-        if self.method != "GET" or self.get_override_parameters():
-            codes["400"] = "The input is invalid; the body says what is wrong with which field."
+        if self.method != "GET" or self.get_override_parameters() or self._get_paginator() is not None:
+            codes["400"] = (
+                "The input is invalid (a cursor not from a `next` link, too); the body says what is wrong with which field."
+            )
         codes["401"] = "The credentials are missing or invalid."
         codes["403"] = "You may not do this (someone else's photo, a private account's lists, a CSRF failure)."
-        if "{" in self.path or self._get_paginator() is not None:
-            codes["404"] = "Not found, or not visible to you: the two are never told apart. Also a stale cursor."
+        if "{" in self.path:
+            codes["404"] = "Not found, or not visible to you: the two are never told apart."
         parses_files = any(issubclass(parser, MultiPartParser) for parser in self.view.parser_classes)
         if parses_files and self.method in ("POST", "PATCH", "PUT"):
             codes["413"] = "The upload is over the size or pixel cap."

@@ -30,12 +30,12 @@ def test_anything_else_is_one_error(cursor):
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["/api/v1/feed/", "/api/v1/search/?q=cat", "/api/v1/recommendations/"],
+    ("url", "params"),
+    [("/api/v1/feed/", {}), ("/api/v1/search/", {"q": "cat"}), ("/api/v1/recommendations/", {})],
 )
 @pytest.mark.parametrize("cursor", ["garbage", forged([10**9, False, None]), forged([0, "yes", None])])
-def test_every_api_list_answers_a_foreign_cursor_with_the_same_400(user, url, cursor):
-    response = client_for(user).get(url, {"cursor": cursor})
+def test_every_api_list_answers_a_foreign_cursor_with_the_same_400(user, url, params, cursor):
+    response = client_for(user).get(url, {**params, "cursor": cursor})
     assert response.status_code == 400
     assert response.json() == {"cursor": [InvalidCursor.message]}
 
