@@ -51,7 +51,7 @@ class AutoSchema(openapi.AutoSchema):
         codes = {}
         if self.method != "GET" or self.get_override_parameters() or self._get_paginator() is not None:
             codes["400"] = (
-                "The input is invalid (or a cursor not from a `next` link); the body says what is wrong with which field."
+                "The input is invalid (or a cursor not from a `next` link); the body says what is wrong with what."
             )
         codes["401"] = "The credentials are missing or invalid."
         codes["403"] = "You may not do this (someone else's photo, a private account's lists, a CSRF failure)."
