@@ -234,7 +234,7 @@ class LikeAdmin(ReadOnlyAdmin):
         services.like_delete(user=obj.user, photo=obj.photo)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Like]) -> None:
-        services.likes_delete(likes=queryset)
+        services.interactions_delete(rows=queryset)
 
 
 @admin.register(Comment)
@@ -247,7 +247,7 @@ class CommentAdmin(ReadOnlyAdmin):
         services.comment_delete(comment=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        services.comments_delete(comments=queryset)
+        services.interactions_delete(rows=queryset)
 
 
 @admin.register(PhotoView)

@@ -361,20 +361,11 @@ def photo_counters_refresh(*, photo_ids: list[int]) -> None:
     )
 
 
-def likes_delete(*, likes: QuerySet[Like]) -> int:
-    """Delete these likes and recount their photos; return how many were deleted."""
+def interactions_delete(*, rows: QuerySet[Like] | QuerySet[Comment]) -> int:
+    """Delete these likes or comments and recount their photos; return how many were deleted."""
     with transaction.atomic():
-        photo_ids = list(likes.values_list("photo_id", flat=True).distinct())
-        deleted, _ = likes.delete()
-        photo_counters_refresh(photo_ids=photo_ids)
-    return deleted
-
-
-def comments_delete(*, comments: QuerySet[Comment]) -> int:
-    """Delete these comments and recount their photos; return how many were deleted."""
-    with transaction.atomic():
-        photo_ids = list(comments.values_list("photo_id", flat=True).distinct())
-        deleted, _ = comments.delete()
+        photo_ids = list(rows.values_list("photo_id", flat=True).distinct())
+        deleted, _ = rows.delete()
         photo_counters_refresh(photo_ids=photo_ids)
     return deleted
 
