@@ -113,7 +113,7 @@ class UserSearchApi(APIView):
         results = PersonSerializer(many=True)
         next = serializers.URLField(allow_null=True, help_text="Always null: refine the query for others.")
 
-    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
+    @extend_schema(operation_id="v1_users_search", parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
