@@ -6,7 +6,7 @@ photo these reads look at goes through ``photos_visible_to``.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from photos.limits import PAGE_SIZE
@@ -91,7 +91,8 @@ def people_suggested(user: User, *, size: int = SUGGESTIONS_SIZE) -> list[Sugges
     Ranked by how many of the people ``user`` follows follow them, then by how many of their photos
     (that ``user`` may see) carry tags of ``user``'s own uploads and viewed photos, then by followers.
     Never ``user``, nobody in a block with them, nobody they follow or asked to follow; a private
-    account only when someone they follow follows it (otherwise it is a stranger's locked door).
+    account only when someone they follow follows it (otherwise it is a stranger's locked door);
+    nobody with neither followers nor a photo ``user`` may see.
     """
     followees = _approved_followee_ids(user)
     friends_follow = Follow.objects.filter(
@@ -108,8 +109,11 @@ def people_suggested(user: User, *, size: int = SUGGESTIONS_SIZE) -> list[Sugges
             friends=_count(friends_follow, "followee"),
             taste=_count(tagged, "owner"),
             follower_count=_follower_count(),
+            shows_photos=Exists(photos_visible_to(user).filter(owner=OuterRef("pk"))),
         )
         .filter(Q(is_private=False) | Q(friends__gt=0))
+        # An account with no followers and nothing to see is no suggestion, only noise.
+        .filter(Q(friends__gt=0) | Q(taste__gt=0) | Q(follower_count__gt=0) | Q(shows_photos=True))
         .order_by("-friends", "-taste", "-follower_count", "-date_joined", "-pk")
     )
     return [Suggestion(person=person, reason=_reason(person)) for person in people[:size]]
@@ -122,7 +126,7 @@ def _reason(person: User) -> str:
         return "Posts photos of things you post and look at"
     if person.follower_count:
         return f"Popular: {person.follower_count} follower{'' if person.follower_count == 1 else 's'}"
-    return "New here"
+    return "Shares photos you can see"
 
 
 def suggested_photos(user: User, *, size: int = SUGGESTED_PHOTOS_SIZE) -> QuerySet[Photo]:

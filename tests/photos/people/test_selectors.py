@@ -120,16 +120,26 @@ def test_shared_tastes_count_only_photos_the_person_may_see(user):
     PhotoTagFactory(photo=PhotoFactory(owner=user), tag=cat)
     secretive = UserFactory(username="secretive")
     PhotoTagFactory(photo=PhotoFactory(owner=secretive, visibility=Photo.Visibility.PRIVATE), tag=cat)
+    assert "secretive" not in names(s.person for s in people_suggested(user))  # the private photo tells nothing
+    PhotoFactory(owner=secretive)
     reasons = {s.person.username: s.reason for s in people_suggested(user)}
-    assert reasons["secretive"] == "New here"  # the private photo's tag tells nothing
+    assert reasons["secretive"] == "Shares photos you can see"
+
+
+def test_suggestions_leave_out_accounts_with_nothing_to_show(user):
+    empty = UserFactory()
+    follower_only = UserFactory()
+    FollowFactory(follower=follower_only, followee=UserFactory())  # follows someone, followed by nobody
+    suggested = {s.person.pk for s in people_suggested(user, size=100)}
+    assert empty.pk not in suggested and follower_only.pk not in suggested
 
 
 def test_suggestions_cost_the_same_queries_for_few_or_many_people(user, django_assert_num_queries):
     FollowFactory(follower=user, followee=UserFactory())
-    UserFactory.create_batch(2)
+    PhotoFactory.create_batch(2)
     with django_assert_num_queries(1):
         assert len(people_suggested(user)) == 2
-    UserFactory.create_batch(10)
+    PhotoFactory.create_batch(10)
     with django_assert_num_queries(1):
         assert len(people_suggested(user, size=12)) == 12
 
