@@ -54,3 +54,23 @@ class ProfileForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label="Add a comment", max_length=COMMENT_MAX_LENGTH, widget=forms.TextInput())
+
+
+class CaptionForm(forms.Form):
+    caption = forms.CharField(
+        required=False,
+        max_length=CAPTION_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="#hashtags become tags; @names mention people.",
+    )
+    visibility = UploadForm.base_fields["visibility"]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New email address")
+    password = forms.CharField(label="Current password", strip=False, widget=forms.PasswordInput)
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)

@@ -227,6 +227,17 @@ def photo_comments(photo: Photo, viewer: Viewer | None = None) -> QuerySet[Comme
     return _without_blocked(comments, viewer, "author")
 
 
+def comment_get(*, viewer: Viewer, photo_id: int, comment_id: int) -> Comment:
+    """Return a comment ``viewer`` is shown, on a photo they may see, or raise Http404."""
+    photo = photo_get(viewer=viewer, photo_id=photo_id)
+    return get_object_or_404(photo_comments(photo, viewer=viewer).select_related("photo"), pk=comment_id)
+
+
+def comment_deletable(*, user: Viewer, comment: Comment) -> bool:
+    """Return whether ``user`` may delete ``comment``: its author, or the owner of its photo."""
+    return user.is_authenticated and user.pk in (comment.author_id, comment.photo.owner_id)
+
+
 def media_name(path: str) -> str | None:
     """Return the storage name a media URL path stands for, or None when it is not one as written.
 

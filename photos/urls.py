@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from photos.throttles import LoginThrottle, throttle_posts
-from photos.views import explore, privacy, search, social
+from photos.views import accounts, explore, privacy, search, social
 
 urlpatterns = [
     path("", social.home, name="home"),
@@ -10,6 +10,28 @@ urlpatterns = [
     path("accounts/login/", throttle_posts(LoginThrottle)(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", social.profile_edit, name="profile_edit"),
+    path("accounts/settings/", accounts.settings, name="account_settings"),
+    path("accounts/email/", accounts.email_change, name="email_change"),
+    path("accounts/delete/", accounts.account_delete, name="account_delete"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Each request sends an email: counted per address like sign-in attempts, so nobody floods an inbox.
+    path(
+        "accounts/password/reset/",
+        throttle_posts(LoginThrottle)(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("accounts/requests/", privacy.follow_requests, name="follow_requests"),
     path(
         "accounts/requests/<str:username>/approve/",
@@ -32,6 +54,12 @@ urlpatterns = [
     path("p/<int:photo_id>/like/", social.like_toggle, name="like_toggle"),
     path("p/<int:photo_id>/comments/", social.comment_create, name="comment_create"),
     path("p/<int:photo_id>/delete/", social.photo_delete, name="photo_delete"),
+    path("p/<int:photo_id>/edit/", accounts.photo_edit, name="photo_edit"),
+    path(
+        "p/<int:photo_id>/comments/<int:comment_id>/delete/",
+        accounts.comment_delete,
+        name="comment_delete",
+    ),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

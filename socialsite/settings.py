@@ -13,13 +13,17 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# DJANGO_DEBUG=1 is local development (make run): a throwaway key, static files from the source
+# folders, no TLS. Django's own DEBUG, whose pages show tracebacks and settings instead of the site's
+# 404/403/500 pages, is on only when DJANGO_DEBUG_PAGES=1 asks for it too.
+DEVELOPMENT = env.bool("DJANGO_DEBUG", default=False)
+DEBUG = DEVELOPMENT and env.bool("DJANGO_DEBUG_PAGES", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         # A guessable key in production would let anyone forge sessions and tokens.
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - only ever with DEBUG on
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - only ever in development
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -106,10 +110,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG
+        if not DEVELOPMENT
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# In development WhiteNoise serves the source folders, fresh at each request, so the dev server
+# needs no collectstatic whether or not DEBUG is on.
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEVELOPMENT
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not env.str("AWS_STORAGE_BUCKET_NAME", default=""))
 if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     # Object storage (S3, MinIO, ...) for media when several machines share it.
@@ -250,6 +258,19 @@ REST_FRAMEWORK = {
         "explain": env.str("THROTTLE_EXPLAIN", default="30/hour"),
     },
 }
+# Email (password resets): the console in development, else SMTP from EMAIL_URL
+# (smtp+tls://user:password@host:587) and the sender from DEFAULT_FROM_EMAIL.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEVELOPMENT else "smtp://localhost:25")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socialsite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # API tokens (django-rest-knox): a new one at each sign-in, stored hashed, refused once expired.
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=720)),
@@ -285,7 +306,7 @@ if REST_FRAMEWORK["NUM_PROXIES"] > 0:
     # header and be taken for secure. DJANGO_NUM_PROXIES > 0 is how the deployment says so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-if not DEBUG:
+if not DEVELOPMENT:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

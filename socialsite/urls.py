@@ -23,7 +23,9 @@ urlpatterns = [
     path("", include("photos.urls")),
 ]
 
-# API clients get JSON for unknown URLs and crashes too; pages keep Django's HTML answers.
+# API clients get JSON for unknown URLs, refusals and crashes too; pages get the site's own
+# templates/404.html, 403.html and 500.html.
+handler403 = "photos.apis.errors.permission_denied"
 handler404 = "photos.apis.errors.page_not_found"
 handler500 = "photos.apis.errors.server_error"
 

@@ -84,7 +84,7 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
     page.goto(f"{live_server.url}/u/bob/")
     page.get_by_role("button", name="Follow").click()
     expect(page.get_by_role("button", name="Unfollow")).to_be_visible()  # waits for the reload
-    expect(page.get_by_text("1 followers")).to_be_visible()
+    expect(page.get_by_text("1 follower", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server.url}/")

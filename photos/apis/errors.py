@@ -29,14 +29,21 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Answer an unknown API URL in JSON, like every other API error; pages keep the HTML 404."""
+    """Answer an unknown API URL in JSON, like every other API error; pages get the site's HTML 404."""
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer a refusal in JSON under /api/; pages get the site's HTML 403."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(exception) or "You do not have permission to do this."}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Answer a server error in JSON under /api/; pages keep the HTML 500."""
+    """Answer a server error in JSON under /api/; pages get the site's HTML 500."""
     if _is_api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)

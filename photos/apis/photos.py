@@ -167,6 +167,18 @@ class CommentsApi(ListAPIView):
         return Response(CommentSerializer(comment, context={"request": request}).data, status=201)
 
 
+class CommentDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, description="Delete a comment: its author or the photo owner.")
+    def delete(self, request, photo_id: int, comment_id: int):
+        comment = selectors.comment_get(viewer=request.user, photo_id=photo_id, comment_id=comment_id)
+        if not selectors.comment_deletable(user=request.user, comment=comment):
+            raise PermissionDenied("Only the comment's author or the photo's owner can delete it.")
+        services.comment_delete(comment=comment)
+        return Response(status=204)
+
+
 class FeedApi(ListAPIView):
     serializer_class = PhotoSerializer
     permission_classes = [IsAuthenticated]

@@ -12,6 +12,16 @@ class UserSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "username", "display_name", "avatar"]
 
 
+class PersonSerializer(UserSummarySerializer):
+    """A person in a list of people: who they are, how followed, and whether you follow them."""
+
+    follower_count = serializers.IntegerField(read_only=True)
+    follow_status = serializers.ChoiceField(choices=Follow.Status.values, allow_null=True, read_only=True)
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = [*UserSummarySerializer.Meta.fields, "follower_count", "follow_status"]
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     follower_count = serializers.IntegerField(read_only=True)
     following_count = serializers.IntegerField(read_only=True)

@@ -11,10 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from photos import api_tokens, selectors, services
-from photos.apis.serializers import PhotoSerializer, ProfileSerializer, UserSummarySerializer
+from photos.apis.serializers import PersonSerializer, PhotoSerializer, ProfileSerializer, UserSummarySerializer
 from photos.imaging import UploadRejected
-from photos.limits import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+from photos.limits import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow, Photo, User
+from photos.people import selectors as people
+from photos.people.services import account_delete
 from photos.throttles import FollowThrottle, LoginThrottle, RegisterThrottle, UploadThrottle
 
 
@@ -78,6 +80,46 @@ class MeApi(APIView):
         except UploadRejected as error:
             return Response({"avatar": [error.message]}, status=error.status)
         return Response(_profile(request, request.user.username))
+
+    class DeleteSerializer(serializers.Serializer):
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    @extend_schema(
+        request=DeleteSerializer,
+        responses={204: None},
+        description="Delete your account for good, with every photo and file; your password confirms it.",
+    )
+    def delete(self, request):
+        data = self.DeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_delete(user=request.user, password=data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_throttles(self):
+        # A deletion carries a password: guesses count against the sign-in limit, not the upload one.
+        if self.request.method == "DELETE":
+            return [LoginThrottle()]
+        return super().get_throttles()
+
+
+class UserSearchApi(APIView):
+    """People whose username or display name starts with ``q``, in any case; the best matches only."""
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
+
+    class OutputSerializer(serializers.Serializer):
+        results = PersonSerializer(many=True)
+        next = serializers.URLField(allow_null=True, help_text="Always null: refine the query for others.")
+
+    @extend_schema(operation_id="v1_users_search", parameters=[InputSerializer], responses=OutputSerializer)
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        found = people.people_search(request.user, data.validated_data["q"], size=data.validated_data["page_size"])
+        results = PersonSerializer(found, many=True, context={"request": request}).data
+        return Response({"results": results, "next": None})
 
 
 class FollowApi(APIView):

@@ -5,8 +5,12 @@ from django.shortcuts import render
 
 from photos.cursors import InvalidCursor
 from photos.limits import PAGE_SIZE
+from photos.people.selectors import people_search
 from photos.search import selectors as search
 from photos.search.text import ParsedQuery
+
+# People shown above the photos: the best few; the API pages through more.
+SEARCH_PEOPLE_SIZE = 6
 
 
 def _page(request: HttpRequest, query: ParsedQuery, *, tags_only: bool = False) -> search.SearchPage:
@@ -22,7 +26,8 @@ def search_results(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").replace("\x00", " ")
     query = search.parse_query(text)
     page = _page(request, query)
-    return render(request, "photos/search.html", {"q": text, "query": query, "page": page})
+    people = people_search(request.user, text, size=SEARCH_PEOPLE_SIZE)
+    return render(request, "photos/search.html", {"q": text, "query": query, "page": page, "people": people})
 
 
 def tag_detail(request: HttpRequest, name: str) -> HttpResponse:

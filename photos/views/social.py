@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
@@ -15,6 +16,7 @@ from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, PAGE_SIZE
 from photos.models import Follow
+from photos.people.selectors import follow_status_expression
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -85,10 +87,13 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         blocked = selectors.blocked_user_get(blocker=request.user, username=username)
         return render(request, "photos/profile_blocked.html", {"owner": blocked})
     photos = selectors.user_photos(viewer=request.user, owner=owner)
+    follow_status = selectors.follow_status(viewer=request.user, owner=owner)
     context = {
         "owner": owner,
         "page": _page(request, photos),
-        "follow_status": selectors.follow_status(viewer=request.user, owner=owner),
+        "follow_status": follow_status,
+        # A private account shows strangers a locked door, not an empty grid that reads "0 photos".
+        "locked": owner.is_private and request.user != owner and follow_status != Follow.Status.ACCEPTED,
         # What someone's history says they like is for their eyes only.
         "interests": interests_for(owner) if request.user == owner else None,
     }
@@ -99,12 +104,19 @@ def connections(request: HttpRequest, username: str, side: str) -> HttpResponse:
     owner = selectors.user_get(viewer=request.user, username=username)
     if not selectors.connections_visible(viewer=request.user, owner=owner):
         return render(request, "photos/people.html", {"owner": owner, "side": side, "hidden": True}, status=403)
+    person = "follower" if side == "followers" else "followee"
     if side == "followers":
         follows = selectors.followers_of(owner, viewer=request.user)
     else:
         follows = selectors.following_of(owner, viewer=request.user)
+    # The visitor's own follow of each listed person, for its button: in the list's one query.
+    follows = follows.annotate(viewer_follow_status=follow_status_expression(request.user, f"{person}_id"))
     page = _page(request, follows)
-    people = [follow.follower if side == "followers" else follow.followee for follow in page]
+    people = []
+    for follow in page:
+        listed = getattr(follow, person)
+        listed.follow_status = follow.viewer_follow_status
+        people.append(listed)
     return render(request, "photos/people.html", {"owner": owner, "side": side, "page": page, "people": people})
 
 
@@ -146,6 +158,10 @@ def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
         else:
             if follow.status == Follow.Status.PENDING:
                 messages.info(request, f"Follow request sent to {owner.username}.")
+    # Lists of people (search, suggestions, followers) send the visitor back where they were.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect(owner)
 
 

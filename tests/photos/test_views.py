@@ -118,7 +118,7 @@ def test_profile_shows_counts_grid_and_follow_button(client, user):
     response = client.get("/u/ann/")
     assert response.context["owner"].photo_count == 1
     html = response.content.decode()
-    assert "Ann" in html and "Unfollow" in html and "1</strong> followers" in html
+    assert "Ann" in html and "Unfollow" in html and "1</strong> follower</a>" in html
     assert user.username in client.get("/u/ann/followers/").content.decode()
 
 

@@ -9,6 +9,7 @@ visitor. Every list, count and page must show exactly the photos ``photos_visibl
 every photo URL, read or write, must answer an invisible photo like a photo that does not exist.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -188,6 +189,20 @@ def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> No
         leaks.check(names == ["follower"], f"followers listed {names}")
         follows = client.get(f"/api/v1/users/{owner_name}/following/").json()["results"]
         leaks.check(follows == [], f"following listed {follows}")
+    # People search, API and page: everyone but the two sides of a block finds the owner by name.
+    findable = role not in ("blocked", "blocker")
+    found = [p["username"] for p in client.get("/api/v1/users/", {"q": owner_name.upper()}).json()["results"]]
+    leaks.check((owner_name in found) == findable, f"people search API found {found}")
+    page = client.get("/search/", {"q": owner_name}).content.decode()
+    leaks.check((f"@{owner_name}" in page) == findable, "the search page's People section")
+    # Follow suggestions on an empty feed: only a stranger to a public account is offered the owner,
+    # and the photos shown beside them are ones the visitor may see.
+    feed = client.get("/").content.decode()
+    suggested = role == "stranger" and world.account == "public"
+    leaks.check((f"@{owner_name}" in feed) == suggested, "the feed's suggestions")
+    linked = {int(pk) for pk in re.findall(r'href="/p/(\d+)/"', feed)}
+    allowed_ids = {world.photos[name].pk for name in EXPECTED[world.account][role]}
+    leaks.check(linked <= allowed_ids, f"the feed links photos {linked - allowed_ids}")
 
 
 def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
