@@ -161,12 +161,13 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
         html = client.get(url).content.decode()
         for photo in hidden:
             name = photo.caption.removeprefix("caption")
-            for trace in (photo.thumbnail.url, f'href="/p/{photo.pk}/"', f"walk{name}<", f"caption{name}"):
+            traces = (photo.thumbnail.url, photo.image.url, f'href="/p/{photo.pk}/"', f"walk{name}<", f"caption{name}")
+            for trace in traces:
                 leaks.check(trace not in html, f"{url} shows {trace!r} of the {name} photo")
     if role in ("owner", "follower"):
         home = client.get("/").content.decode()
         for name in visible:
-            leaks.check(world.photos[name].thumbnail.url in home, f"feed page misses the {name} photo")
+            leaks.check(world.photos[name].image.url in home, f"feed page misses the {name} photo")
 
 
 def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> None:
