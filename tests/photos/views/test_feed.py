@@ -1,6 +1,5 @@
 """The home feed: a column of full cards, paged by cursor, in a fixed number of queries."""
 
-
 import pytest
 
 from photos import services
