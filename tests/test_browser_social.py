@@ -66,6 +66,7 @@ def test_like_and_comment_in_the_feed_without_a_reload_and_a_mention_notifies(br
     box.press_sequentially("look")
     card.get_by_role("button", name="Post").click()
     expect(card.locator(".feed-comments li", has_text="so good @carol look")).to_be_visible()
+    expect(card.locator(".feed-comments li a.mention")).to_have_attribute("href", "/u/carol/")
     expect(box).to_have_value("")
 
     # More cards arrive as the person scrolls, in the same page.

@@ -27,6 +27,23 @@
     }).catch(() => form.submit()).finally(() => { button.disabled = false; });
   }
 
+  // As the linkify template filter does on the next load: @mentions link to the profile.
+  function linked(text) {
+    const nodes = [];
+    let end = 0;
+    for (const match of text.matchAll(/(^|[^\w@.+-])@(\w(?:[\w.+-]*\w)?)/gu)) {
+      const at = match.index + match[1].length;
+      const link = document.createElement("a");
+      link.className = "mention";
+      link.href = "/u/" + encodeURIComponent(match[2]) + "/";
+      link.textContent = "@" + match[2];
+      nodes.push(text.slice(end, at), link);
+      end = at + link.textContent.length;
+    }
+    nodes.push(text.slice(end));
+    return nodes;
+  }
+
   function comment(form) {
     const input = form.querySelector("input[name=text]");
     const text = input.value.trim();
@@ -39,7 +56,7 @@
       link.href = "/u/" + encodeURIComponent(c.author.username) + "/";
       name.textContent = c.author.display_name || c.author.username;
       link.append(name);
-      item.append(link, " " + c.text);
+      item.append(link, " ", ...linked(c.text));
       form.closest(".feed-card").querySelector(".feed-comments").append(item);
       input.value = "";
     }).catch(() => form.submit()).finally(() => { input.disabled = false; input.focus(); });

@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from photos.models import Block, Comment, Follow, Like, Photo, PopularPhoto, User
+from photos.models import Block, Comment, Follow, Like, Notification, Photo, PopularPhoto, User
 from photos.search.index import photo_search_document_refresh
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import jpeg_bytes
@@ -191,6 +191,24 @@ def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> No
         leaks.check(follows == [], f"following listed {follows}")
 
 
+def _walk_notifications(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
+    """Notifications about each photo, made while it could be seen: only those still visible are shown."""
+    if role == "anonymous":
+        return
+    recipient = world.owner if role == "owner" else world.people[role]
+    actor = world.people["follower"] if role == "owner" else world.owner
+    for photo in world.photos.values():
+        Notification.objects.create(recipient=recipient, actor=actor, kind=Notification.Kind.MENTION, photo=photo)
+    listed = {group["photo"] for group in client.get("/api/v1/notifications/").json()["results"]}
+    wanted = {world.photos[name].pk for name in visible}
+    leaks.check(listed == wanted, f"notifications API showed photos {listed}")
+    html = client.get("/notifications/").content.decode()
+    for name, photo in world.photos.items():
+        if name not in visible:
+            leaks.check(photo.thumbnail.url not in html, f"notifications page shows the {name} photo")
+    Notification.objects.filter(recipient=recipient).delete()
+
+
 def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
     """Open, like, comment, change and delete every photo by its id, and one that does not exist."""
     anonymous = role == "anonymous"
@@ -233,6 +251,7 @@ def test_nothing_leaks_anywhere(world, role):
     leaks = Leaks()
 
     _walk_lists(world, role, client, visible, leaks)
+    _walk_notifications(world, role, client, visible, leaks)
     _walk_people(world, role, client, leaks)
     _walk_photo_urls(world, role, client, visible, leaks)
 
