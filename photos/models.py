@@ -1,4 +1,4 @@
-"""The social domain: people, photos, tags, follows, blocks, likes, comments and views."""
+"""The social domain: people, photos, tags, follows, blocks, likes, comments, views and notifications."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -31,6 +31,8 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
     history_paused = models.BooleanField(default=False, help_text="Stop recording viewed photos for recommendations.")
+    # Kinds of Notification.Kind this person turned off in settings; none are made for them.
+    notifications_off = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -281,3 +283,35 @@ class PopularPhoto(models.Model):
     def __str__(self) -> str:
         pool = self.tag_id or self.category or "the site"
         return f"photo {self.photo_id} popular in {pool} ({self.score:.3g})"
+
+
+class Notification(models.Model):
+    """Something another person did that concerns ``recipient``; grouped per (kind, photo) when read."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", "Likes of your photos"
+        COMMENT = "comment", "Comments on your photos"
+        FOLLOW = "follow", "New followers"
+        FOLLOW_REQUEST = "follow_request", "Requests to follow you"
+        FOLLOW_APPROVED = "follow_approved", "Approved follow requests"
+        MENTION = "mention", "Mentions of you"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A notification dies with the photo or comment it is about (CASCADE): nothing left to show.
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=~Q(actor=F("recipient")), name="notification_not_self")]
+        indexes = [
+            models.Index(fields=["recipient", "kind", "photo"]),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} by {self.actor_id}"

@@ -1,6 +1,7 @@
 """Reads of the social domain. Every read of photos goes through ``photos_visible_to``."""
 
 import posixpath
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
@@ -19,6 +20,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.shortcuts import get_object_or_404
 
+from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.limits import FEED_COMMENTS
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, User
 
 Viewer = User | AnonymousUser
@@ -104,6 +107,36 @@ def feed_for_user(user: User) -> QuerySet[Photo]:
     """Return the home feed: visible photos of approved followees and the user's own, newest first."""
     photos = photos_visible_to(user).filter(Q(owner=user) | Q(owner_id__in=_approved_followee_ids(user)))
     return photo_list(user, photos).order_by("-created_at", "-id")
+
+
+def _moment(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError("a moment is an ISO 8601 string")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("a moment has a time zone")
+    return moment
+
+
+def feed_page(user: User, *, cursor: str | None, size: int) -> tuple[list[Photo], str | None]:
+    """Return a page of the feed after ``cursor`` (None: the newest) and the cursor of the next page.
+
+    Each photo carries its ``latest_comments`` (newest first, at most FEED_COMMENTS, none by people in a
+    block with ``user``). Three queries whatever the size: photos, their tags, their latest comments.
+    Raise InvalidCursor for a cursor that is not one of ours.
+    """
+    comments = _without_blocked(Comment.objects.select_related("author"), user, "author").order_by("-created_at", "-id")
+    photos = feed_for_user(user).prefetch_related(
+        Prefetch("comments", queryset=comments[:FEED_COMMENTS], to_attr="latest_comments")
+    )
+    if cursor is not None:
+        created_at, photo_id = cursor_decode(cursor, _moment, row_id)
+        photos = photos.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=photo_id))
+    page = list(photos[: size + 1])
+    if len(page) <= size:
+        return page, None
+    last = page[size - 1]
+    return page[:size], cursor_encode([last.created_at.isoformat(), last.pk])
 
 
 def public_photos() -> QuerySet[Photo]:

@@ -17,7 +17,20 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from photos.imaging import generated_name, process_upload
-from photos.models import USERNAME_TAKEN, Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.models import (
+    USERNAME_TAKEN,
+    Block,
+    Comment,
+    Follow,
+    Like,
+    Notification,
+    Photo,
+    PhotoTag,
+    PhotoView,
+    Tag,
+    User,
+)
+from photos.notifications import services as notifications
 from photos.search.index import photo_search_document_refresh
 from photos.selectors import username_taken
 
@@ -168,6 +181,7 @@ def photo_create(
             photo.save()
             _hashtags_sync(photo)
             transaction.on_commit(lambda: _queue_tagging(photo.pk))
+            notifications.mentions_notify_on_commit(author=owner, photo=photo, text=photo.caption)
     except BaseException:
         _delete_files(photo.image.name, photo.thumbnail.name)
         raise
@@ -182,7 +196,8 @@ def _delete_files(*names: str) -> None:
 
 
 def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | None = None) -> Photo:
-    """Change a photo's caption (re-reading its hashtags) and/or visibility."""
+    """Change a photo's caption (re-reading its hashtags, notifying newly mentioned people) and/or visibility."""
+    before = photo.caption
     if caption is not None:
         photo.caption = caption
     if visibility is not None:
@@ -192,6 +207,7 @@ def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | 
         photo.save(update_fields=["caption", "visibility", "updated_at"])
         if caption is not None:
             _hashtags_sync(photo)
+            notifications.mentions_notify_on_commit(author=photo.owner, photo=photo, text=photo.caption, before=before)
     return photo
 
 
@@ -221,13 +237,21 @@ def follow_create(*, follower: User, followee: User) -> Follow:
     if _blocked_between(follower, followee):
         raise ValidationError("You cannot follow this account.")
     status = Follow.Status.PENDING if followee.is_private else Follow.Status.ACCEPTED
-    follow, _ = Follow.objects.get_or_create(follower=follower, followee=followee, defaults={"status": status})
+    with transaction.atomic():
+        follow, created = Follow.objects.get_or_create(
+            follower=follower, followee=followee, defaults={"status": status}
+        )
+        if created:
+            kind = Notification.Kind.FOLLOW_REQUEST if status == Follow.Status.PENDING else Notification.Kind.FOLLOW
+            notifications.notification_create_on_commit(recipient_id=followee.pk, actor=follower, kind=kind)
     return follow
 
 
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow (or withdraw a request); return whether anything was removed."""
-    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+        notifications.follow_notifications_delete(follower=follower, followee=followee)
     return bool(deleted)
 
 
@@ -241,12 +265,18 @@ def follow_request_approve(*, owner: User, follower: User) -> Follow:
         follow.status = Follow.Status.ACCEPTED
         follow.full_clean()
         follow.save(update_fields=["status"])
+        notifications.follow_request_notification_settle(owner=owner, follower=follower)
+        notifications.notification_create_on_commit(
+            recipient_id=follower.pk, actor=owner, kind=Notification.Kind.FOLLOW_APPROVED
+        )
     return follow
 
 
 def follow_request_decline(*, owner: User, follower: User) -> bool:
     """Refuse a pending request to follow ``owner``; return whether there was one."""
-    deleted, _ = Follow.objects.filter(follower=follower, followee=owner, status=Follow.Status.PENDING).delete()
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(follower=follower, followee=owner, status=Follow.Status.PENDING).delete()
+        notifications.follow_notifications_delete(follower=follower, followee=owner)
     return bool(deleted)
 
 
@@ -277,6 +307,9 @@ def like_create(*, user: User, photo: Photo) -> bool:
         _, created = Like.objects.get_or_create(user=user, photo=photo)
         if created:
             Photo.objects.filter(pk=photo.pk).update(like_count=F("like_count") + 1)
+            notifications.notification_create_on_commit(
+                recipient_id=photo.owner_id, actor=user, kind=Notification.Kind.LIKE, photo=photo
+            )
     return created
 
 
@@ -286,16 +319,21 @@ def like_delete(*, user: User, photo: Photo) -> bool:
         deleted, _ = Like.objects.filter(user=user, photo=photo).delete()
         if deleted:
             Photo.objects.filter(pk=photo.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+            notifications.like_notification_delete(user=user, photo=photo)
     return bool(deleted)
 
 
 def comment_create(*, author: User, photo: Photo, text: str) -> Comment:
-    """Add a comment to a photo the author may see."""
+    """Add a comment to a photo the author may see; its owner and the people it mentions are notified."""
     comment = Comment(author=author, photo=photo, text=text.strip())
     comment.full_clean()
     with transaction.atomic():
         comment.save()
         Photo.objects.filter(pk=photo.pk).update(comment_count=F("comment_count") + 1)
+        notifications.notification_create_on_commit(
+            recipient_id=photo.owner_id, actor=author, kind=Notification.Kind.COMMENT, photo=photo, comment=comment
+        )
+        notifications.mentions_notify_on_commit(author=author, photo=photo, text=comment.text, comment=comment)
     return comment
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from photos.throttles import LoginThrottle, throttle_posts
-from photos.views import accounts, explore, privacy, search, social
+from photos.views import accounts, explore, notifications, privacy, search, social
 
 urlpatterns = [
     path("", social.home, name="home"),
@@ -43,6 +43,8 @@ urlpatterns = [
         privacy.follow_request_decline,
         name="follow_request_decline",
     ),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("accounts/notifications/", notifications.notification_settings, name="notification_settings"),
     path("upload/", social.upload, name="upload"),
     path("u/<str:username>/", social.profile, name="profile"),
     path("u/<str:username>/follow/", social.follow_toggle, name="follow_toggle"),

@@ -79,7 +79,7 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
 
     page.get_by_role("link", name="Feed").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator(".grid .card img").count() == 1
+    assert page.locator(".feed-card .feed-image img").count() == 1
 
     page.goto(f"{live_server.url}/u/bob/")
     page.get_by_role("button", name="Follow").click()
@@ -173,6 +173,8 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(browser_page, l
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     for path in ["/", "/explore/", "/upload/", "/accounts/profile/", "/accounts/requests/", f"/p/{seen.pk}/"]:
+        visit(path)
+    for path in ["/notifications/", "/accounts/notifications/"]:
         visit(path)
     visit("/u/dora/")
     expect(page.locator(".interest-charts svg.interest-bars").first).to_be_visible()  # styled from the file

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from photos.apis import explore, photos, privacy, search, users
+from photos.apis import explore, notifications, photos, privacy, search, users
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
@@ -39,5 +39,8 @@ urlpatterns = [
     path("search/", search.SearchApi.as_view(), name="api_search"),
     path("tags/", search.TagListApi.as_view(), name="api_tags"),
     path("tags/<str:name>/photos/", search.TagPhotosApi.as_view(), name="api_tag_photos"),
+    path("notifications/", notifications.NotificationsApi.as_view(), name="api_notifications"),
+    path("notifications/read/", notifications.NotificationsReadApi.as_view(), name="api_notifications_read"),
+    path("mentions/", notifications.MentionSuggestionsApi.as_view(), name="api_mentions"),
     path("recommendations/", explore.ExploreApi.as_view(), name="api_recommendations"),
 ]

@@ -11,10 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
+from photos.cursors import InvalidCursor
 from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import UploadRejected
-from photos.limits import COMMENT_MAX_LENGTH, PAGE_SIZE
+from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow
 from photos.people.selectors import follow_status_expression
 from photos.throttles import (
@@ -34,7 +35,14 @@ def _page(request: HttpRequest, items):
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "photos/landing.html", {"page": _page(request, selectors.public_photos())})
-    return render(request, "photos/feed.html", {"page": _page(request, selectors.feed_for_user(request.user))})
+    try:
+        photos, next_cursor = selectors.feed_page(request.user, cursor=request.GET.get("cursor"), size=FEED_PAGE_SIZE)
+    except InvalidCursor:  # a stale or mangled link: start again from the newest
+        photos, next_cursor = selectors.feed_page(request.user, cursor=None, size=FEED_PAGE_SIZE)
+    # static/js/feed.js asks for just the next cards as the person scrolls.
+    template = "photos/_feed_page.html" if request.GET.get("fragment") else "photos/feed.html"
+    context = {"photos": photos, "next_cursor": next_cursor, "comment_max_length": COMMENT_MAX_LENGTH}
+    return render(request, template, context)
 
 
 @throttle_posts(RegisterThrottle)

@@ -140,12 +140,13 @@ def test_feed_and_profile_pages_run_a_fixed_number_of_queries(client, user, page
         photo = PhotoFactory(owner=user)
         PhotoTagFactory(photo=photo)
     client.force_login(user)
-    # session, user, page count, photos (owner, liked), their tags
-    with django_assert_num_queries(5):
+    # session, user, photos (owner, liked), their tags, their latest comments, the header's unread badge
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
     # session, user, profile with counts, visible photo count, follow status, page count, photos, tags,
-    # and on one's own profile the history behind "Your interests" (its tags too, once there is history)
-    with django_assert_num_queries(9):
+    # on one's own profile the history behind "Your interests" (its tags too, once there is history),
+    # and the header's unread badge
+    with django_assert_num_queries(10):
         assert client.get(f"/u/{user.username}/").status_code == 200
 
 

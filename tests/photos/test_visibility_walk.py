@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from photos.models import Block, Comment, Follow, Like, Photo, PopularPhoto, User
+from photos.models import Block, Comment, Follow, Like, Notification, Photo, PopularPhoto, User
 from photos.search.index import photo_search_document_refresh
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import jpeg_bytes
@@ -162,12 +162,13 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
         html = client.get(url).content.decode()
         for photo in hidden:
             name = photo.caption.removeprefix("caption")
-            for trace in (photo.thumbnail.url, f'href="/p/{photo.pk}/"', f"walk{name}<", f"caption{name}"):
+            traces = (photo.thumbnail.url, photo.image.url, f'href="/p/{photo.pk}/"', f"walk{name}<", f"caption{name}")
+            for trace in traces:
                 leaks.check(trace not in html, f"{url} shows {trace!r} of the {name} photo")
     if role in ("owner", "follower"):
         home = client.get("/").content.decode()
         for name in visible:
-            leaks.check(world.photos[name].thumbnail.url in home, f"feed page misses the {name} photo")
+            leaks.check(world.photos[name].image.url in home, f"feed page misses the {name} photo")
 
 
 def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> None:
@@ -203,6 +204,24 @@ def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> No
     linked = {int(pk) for pk in re.findall(r'href="/p/(\d+)/"', feed)}
     allowed_ids = {world.photos[name].pk for name in EXPECTED[world.account][role]}
     leaks.check(linked <= allowed_ids, f"the feed links photos {linked - allowed_ids}")
+
+
+def _walk_notifications(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
+    """Notifications about each photo, made while it could be seen: only those still visible are shown."""
+    if role == "anonymous":
+        return
+    recipient = world.owner if role == "owner" else world.people[role]
+    actor = world.people["follower"] if role == "owner" else world.owner
+    for photo in world.photos.values():
+        Notification.objects.create(recipient=recipient, actor=actor, kind=Notification.Kind.MENTION, photo=photo)
+    listed = {group["photo"] for group in client.get("/api/v1/notifications/").json()["results"]}
+    wanted = {world.photos[name].pk for name in visible}
+    leaks.check(listed == wanted, f"notifications API showed photos {listed}")
+    html = client.get("/notifications/").content.decode()
+    for name, photo in world.photos.items():
+        if name not in visible:
+            leaks.check(photo.thumbnail.url not in html, f"notifications page shows the {name} photo")
+    Notification.objects.filter(recipient=recipient).delete()
 
 
 def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
@@ -247,6 +266,7 @@ def test_nothing_leaks_anywhere(world, role):
     leaks = Leaks()
 
     _walk_lists(world, role, client, visible, leaks)
+    _walk_notifications(world, role, client, visible, leaks)
     _walk_people(world, role, client, leaks)
     _walk_photo_urls(world, role, client, visible, leaks)
 

@@ -347,7 +347,7 @@ def test_search_api_and_page_run_a_fixed_number_of_queries(page_size, user, clie
     with django_assert_num_queries(2):
         assert len(api.get("/api/v1/tags/cat/photos/", {"page_size": page_size}).json()["results"]) == page_size
     client.force_login(user)
-    with django_assert_num_queries(5):  # session, user, people by name, photos, tags
+    with django_assert_num_queries(6):  # session, user, people by name, photos, tags, the header's unread badge
         assert client.get("/search/", {"q": "tabby"}).status_code == 200
 
 

@@ -1,0 +1,1 @@
+"""Notifications: who liked, commented, followed, asked, approved or mentioned; and @mentions themselves."""
