@@ -160,6 +160,15 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
     ``stop_after``. Pure, for the web request and the worker alike. Raise ``ValueError`` if
     ``data`` does not start with SOI.
     """
+    return _jpeg_walk(data, stop_after=stop_after)[0]
+
+
+def jpeg_has_end(data: bytes) -> bool:
+    """Return whether the JPEG stream ``data`` reaches its EOI marker whole (a truncated upload does not)."""
+    return _jpeg_walk(data, stop_after=None)[1]
+
+
+def _jpeg_walk(data: bytes, *, stop_after: int | None) -> tuple[int, bool]:
     if data[:2] != b"\xff\xd8":
         raise ValueError("Not a JPEG stream: it does not start with the SOI marker.")
     scans, pos, end = 0, 2, len(data)
@@ -174,7 +183,7 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
         marker = data[pos + 1]
         pos += 2
         if marker == _EOI:
-            break
+            return scans, True
         if marker in _STANDALONE_MARKERS or marker == _SOI:
             continue
         if pos + 2 > end:
@@ -188,7 +197,7 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
             if found is None:
                 break
             pos = found.start()
-    return scans
+    return scans, False
 
 
 def generated_name(ext: str = "jpg") -> str:

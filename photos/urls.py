@@ -32,6 +32,7 @@ urlpatterns = [
     path("p/<int:photo_id>/like/", social.like_toggle, name="like_toggle"),
     path("p/<int:photo_id>/comments/", social.comment_create, name="comment_create"),
     path("p/<int:photo_id>/delete/", social.photo_delete, name="photo_delete"),
+    path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

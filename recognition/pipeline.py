@@ -9,6 +9,7 @@ from os import PathLike
 from typing import BinaryIO
 
 import numpy as np
+from PIL import Image
 
 from recognition import inference, taxonomy
 from recognition.efficientnet_lite import MODEL_VERSION
@@ -20,6 +21,11 @@ BATCH_SIZE = inference.DEFAULT_BATCH_SIZE
 def load_image(source: str | PathLike[str] | BinaryIO) -> np.ndarray:
     """Return the network's input for one stored image: a (224, 224, 3) uint8 centre crop."""
     return inference.center_crop_resize(inference.decode_image(source))
+
+
+def image_input(img: Image.Image) -> np.ndarray:
+    """Return the network's input cut from pixels already decoded (upright RGB): no second decode."""
+    return inference.center_crop_resize(img)
 
 
 def predict_tags(

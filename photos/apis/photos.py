@@ -16,6 +16,7 @@ from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
+from photos.processing.services import photo_processing_retry
 from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
 
 # Room for the caption, the visibility and the multipart framing around the image.
@@ -95,6 +96,20 @@ class PhotoDetailApi(APIView):
     def delete(self, request, photo_id: int):
         services.photo_delete(photo=self._own_photo(request, photo_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoRetryApi(APIView):
+    """Process a failed photo again (its owner only); it is ``processing`` until the worker is done."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=PhotoSerializer)
+    def post(self, request, photo_id: int):
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        if photo.owner_id != request.user.pk:
+            raise PermissionDenied("Only the owner can retry this photo.")
+        photo_processing_retry(photo=photo)
+        return Response(_photo_data(request, photo_id), status=status.HTTP_202_ACCEPTED)
 
 
 LikeOutput = inline_serializer(

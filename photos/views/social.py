@@ -15,6 +15,7 @@ from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, PAGE_SIZE
 from photos.models import Follow
+from photos.processing.services import photo_processing_retry
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -70,7 +71,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Uploaded. The recognition worker is tagging your photo.")
+                messages.success(
+                    request, "Uploaded. A worker is preparing and tagging your photo; only you see it until then."
+                )
                 return redirect(photo)
     return render(request, "photos/upload.html", {"form": form}, status=status)
 
@@ -194,3 +197,18 @@ def photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
     services.photo_delete(photo=photo)
     messages.success(request, "Photo deleted.")
     return redirect(request.user)
+
+
+@require_POST
+@login_required
+def photo_retry(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if photo.owner_id != request.user.pk:
+        return HttpResponse("Only the owner can retry this photo.", status=403)
+    try:
+        photo_processing_retry(photo=photo)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Processing your photo again.")
+    return redirect(photo)
