@@ -1,5 +1,6 @@
 """HTML pages. Each view fetches what the visitor may see, calls one service or selector, renders."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from photos import selectors, services
 from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
-from photos.imaging import UploadRejected
+from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, PAGE_SIZE
 from photos.models import Follow
 from photos.processing.services import photo_processing_retry
@@ -75,7 +76,17 @@ def upload(request: HttpRequest) -> HttpResponse:
                     request, "Uploaded. A worker is preparing and tagging your photo; only you see it until then."
                 )
                 return redirect(photo)
-    return render(request, "photos/upload.html", {"form": form}, status=status)
+    return render(request, "photos/upload.html", {"form": form, "limits": _upload_limits()}, status=status)
+
+
+def _upload_limits() -> dict:
+    """Return the limits the server enforces, for the page's script to check before sending."""
+    return {
+        "max_bytes": settings.PHOTO_MAX_BYTES,
+        "max_pixels": settings.PHOTO_MAX_PIXELS,
+        "accept": UploadForm.base_fields["image"].widget.attrs["accept"],
+        "accepted_text": ACCEPTED,
+    }
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
