@@ -197,6 +197,7 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     # The page polls the API and fills the tags in place once the worker has tagged the photo.
     page.locator("#tag-status.status-tagged").wait_for(timeout=90_000)
     assert navigations == []
+    assert loaded_width(page, page.locator("figure img")) == 600  # the placeholder gave way to the copy
     coffee = page.locator("#tag-list li.auto", has_text="coffee")
     assert coffee.is_visible()
     coffee.get_by_text("Why?").click()

@@ -56,7 +56,13 @@ class PhotoCreateApi(APIView):
         caption = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, default=Photo.Visibility.PUBLIC)
 
-    @extend_schema(request=InputSerializer, responses={201: PhotoSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: PhotoSerializer},
+        description="Check the upload from its bytes and headers (nothing is decoded here) and answer 201 with the "
+        "photo, status processing. A worker then makes its copies and tags it: poll the photo until its status "
+        "is tagged or failed. Only the owner sees it until then.",
+    )
     def post(self, request):
         _refuse_oversized_body(request)
         data = self.InputSerializer(data=request.data)
