@@ -184,6 +184,9 @@ PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 # Bounds on one photo's processing in the worker (decode, copies, CNN); the hard limit kills the process.
 PHOTO_PROCESS_SOFT_SECONDS = env.int("PHOTO_PROCESS_SOFT_SECONDS", default=60)
 PHOTO_PROCESS_HARD_SECONDS = env.int("PHOTO_PROCESS_HARD_SECONDS", default=90)
+# Added to each Celery worker process's nice value: where web and worker share cores, the worker's
+# decoding takes the CPU the site leaves, so uploads stay fast while a backlog is processed.
+WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 
 REDIS_URL = env.str("REDIS_URL", default="")
