@@ -108,6 +108,7 @@ class PhotoRetryApi(APIView):
     """Process a failed photo again (its owner only); it is ``processing`` until the worker is done."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [UploadThrottle]  # a retry costs the worker what an upload does
 
     @extend_schema(request=None, responses=PhotoSerializer)
     def post(self, request, photo_id: int):

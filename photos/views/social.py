@@ -212,6 +212,7 @@ def photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@throttle_posts(UploadThrottle)  # a retry costs the worker what an upload does
 def photo_retry(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     if photo.owner_id != request.user.pk:
