@@ -1,8 +1,9 @@
-"""Turn an uploaded file into the photo the site stores: a clean, upright sRGB JPEG.
+"""Image checks shared by the request and the worker, and the in-request path for small images.
 
-Pure functions: no ORM, no settings. The caller passes the limits in. Nothing of the upload
-survives but its pixels: the original bytes are never kept, and re-encoding drops EXIF
-(GPS included), XMP, ICC profiles and comments.
+Pure functions: no ORM, no settings. The caller passes the limits in. ``process_upload`` turns an
+avatar into a clean, upright sRGB JPEG in the request (it is capped small); photos are checked here
+without decoding (``photos.processing.checks``) and decoded once by a worker
+(``photos.processing.render``). Re-encoding drops EXIF (GPS included), XMP, ICC profiles and comments.
 """
 
 import io
