@@ -25,7 +25,7 @@ COPY . .
 # collectstatic needs a key at build time only; the real one comes from the environment. The media and
 # model-cache folders exist (owned by app) so that the named volumes mounted there start writable.
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/media /app/var/cache/recognition \
+    && mkdir -p /app/var/media /app/var/originals /app/var/cache/recognition \
     && chown -R app:app /app/var
 USER app
 

@@ -248,7 +248,7 @@ def main() -> None:
         print(f"naive baseline            {baseline:8.1f}   {1000 / baseline:8.1f}")
         stored_ms = 1000 / stored_per_s
         print(f"pipeline on stored copies {stored_per_s:8.1f}   {stored_ms:8.1f}  (2048 px, what the site keeps)")
-        print(f"web: normalise an upload            {upload_ms:8.1f}  (12 MP in, metadata-free copies out)")
+        print(f"old web path: normalise an upload   {upload_ms:8.1f}  (12 MP in, copies out; see bench/ingest.py)")
         print(f"speedup {speedup:.1f}x; worker peak RSS {rss.peak_mb:.0f} MB")
         floor_ok = photos_per_s >= 40 and speedup >= 8
         print(f"floor (>= 40 photos/s and >= 8x baseline): {'met' if floor_ok else 'NOT MET'}")

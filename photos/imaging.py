@@ -1,8 +1,9 @@
-"""Turn an uploaded file into the photo the site stores: a clean, upright sRGB JPEG.
+"""Image checks shared by the request and the worker, and the in-request path for small images.
 
-Pure functions: no ORM, no settings. The caller passes the limits in. Nothing of the upload
-survives but its pixels: the original bytes are never kept, and re-encoding drops EXIF
-(GPS included), XMP, ICC profiles and comments.
+Pure functions: no ORM, no settings. The caller passes the limits in. ``process_upload`` turns an
+avatar into a clean, upright sRGB JPEG in the request (it is capped small); photos are checked here
+without decoding (``photos.processing.checks``) and decoded once by a worker
+(``photos.processing.render``). Re-encoding drops EXIF (GPS included), XMP, ICC profiles and comments.
 """
 
 import io
@@ -160,6 +161,15 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
     ``stop_after``. Pure, for the web request and the worker alike. Raise ``ValueError`` if
     ``data`` does not start with SOI.
     """
+    return _jpeg_walk(data, stop_after=stop_after)[0]
+
+
+def jpeg_has_end(data: bytes) -> bool:
+    """Return whether the JPEG stream ``data`` reaches its EOI marker whole (a truncated upload does not)."""
+    return _jpeg_walk(data, stop_after=None)[1]
+
+
+def _jpeg_walk(data: bytes, *, stop_after: int | None) -> tuple[int, bool]:
     if data[:2] != b"\xff\xd8":
         raise ValueError("Not a JPEG stream: it does not start with the SOI marker.")
     scans, pos, end = 0, 2, len(data)
@@ -174,7 +184,7 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
         marker = data[pos + 1]
         pos += 2
         if marker == _EOI:
-            break
+            return scans, True
         if marker in _STANDALONE_MARKERS or marker == _SOI:
             continue
         if pos + 2 > end:
@@ -188,7 +198,7 @@ def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
             if found is None:
                 break
             pos = found.start()
-    return scans
+    return scans, False
 
 
 def generated_name(ext: str = "jpg") -> str:

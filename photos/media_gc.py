@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage
 from django.db.models import Model
 from django.utils import timezone
 from tqdm import tqdm
@@ -26,6 +26,7 @@ BATCH_SIZE = 500
 FILE_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (Photo, "image"),
     (Photo, "thumbnail"),
+    (Photo, "original"),  # on its own storage, never served: swept there
     (PhotoTag, "explanation"),
     (User, "avatar"),
 )
@@ -40,8 +41,14 @@ class MediaGcReport:
     removed: list[str] = field(default_factory=list)
 
 
-def _folders() -> list[str]:
-    return sorted({model._meta.get_field(name).upload_to.rstrip("/") for model, name in FILE_FIELDS})
+def _folders() -> list[tuple[Storage, str]]:
+    """Return each (storage, folder) that file fields write to, once."""
+    folders: dict[tuple[int, str], tuple[Storage, str]] = {}
+    for model, name in FILE_FIELDS:
+        field = model._meta.get_field(name)
+        folder = field.upload_to.rstrip("/")
+        folders.setdefault((id(field.storage), folder), (field.storage, folder))
+    return sorted(folders.values(), key=lambda pair: pair[1])
 
 
 def stored_names(storage: Storage, folder: str) -> Iterator[str]:
@@ -71,11 +78,17 @@ def media_gc(*, grace: timedelta = DEFAULT_GRACE, dry_run: bool = False, progres
     The grace period spares files of uploads still being written: a file is stored before its row
     commits. ``dry_run`` reports what would be removed and deletes nothing.
     """
-    storage = default_storage
     cutoff = timezone.now() - grace
     report = MediaGcReport(dry_run=dry_run)
-    listing = (name for folder in _folders() for name in stored_names(storage, folder))
-    listing = tqdm(listing, desc="media files", unit="file", disable=not progress)
+    for storage, folder in _folders():
+        listing = tqdm(stored_names(storage, folder), desc=folder, unit="file", disable=not progress)
+        _sweep(storage, listing, cutoff=cutoff, report=report)
+    return report
+
+
+def _sweep(storage: Storage, listing: Iterable[str], *, cutoff, report: MediaGcReport) -> None:
+    dry_run = report.dry_run
+    listing = iter(listing)
     while batch := list(islice(listing, BATCH_SIZE)):
         report.scanned += len(batch)
         candidates = []
@@ -100,4 +113,3 @@ def media_gc(*, grace: timedelta = DEFAULT_GRACE, dry_run: bool = False, progres
                 storage.delete(name)
             report.removed.append(name)
             report.removed_bytes += size
-    return report

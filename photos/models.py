@@ -3,11 +3,15 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 
 from photos.limits import BIO_MAX_LENGTH, CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
 
@@ -57,6 +61,28 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+class _OriginalsStorage(LazyObject):
+    """The storage of uploads as sent (settings STORAGES["originals"]), looked up when first used."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["originals"]
+
+
+_originals = _OriginalsStorage()
+
+
+@receiver(setting_changed)
+def _originals_reset(*, setting: str, **kwargs) -> None:
+    # As Django does for default_storage: a test that points STORAGES elsewhere gets that storage.
+    if setting == "STORAGES":
+        _originals._wrapped = empty
+
+
+def originals_storage() -> Storage:
+    """Return the storage of uploads as sent: never served, by any view, to anyone."""
+    return _originals
+
+
 class Follow(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted"
@@ -100,14 +126,18 @@ class Photo(models.Model):
         PRIVATE = "private"
 
     class Status(models.TextChoices):
-        PENDING = "pending"
+        PROCESSING = "processing"
         TAGGED = "tagged"
         FAILED = "failed"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
     # Indexed: local media is served only after looking the file up (photos.views.media).
-    image = models.ImageField(upload_to="photos/", db_index=True)
-    thumbnail = models.ImageField(upload_to="thumbs/", db_index=True)
+    # The copies a worker makes from the original; empty while the photo is processing.
+    image = models.ImageField(upload_to="photos/", db_index=True, blank=True)
+    thumbnail = models.ImageField(upload_to="thumbs/", db_index=True, blank=True)
+    # The upload as sent, on its own storage that no view serves; gone once the copies are made
+    # (unless settings.PHOTO_KEEP_ORIGINALS), kept while processing has not yet succeeded.
+    original = models.FileField(upload_to="originals/", storage=originals_storage, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.TextField(
@@ -118,7 +148,7 @@ class Photo(models.Model):
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROCESSING)
     status_reason = models.CharField(max_length=255, blank=True)
     tagging_attempts = models.PositiveSmallIntegerField(default=0)
     tagged_at = models.DateTimeField(null=True, blank=True)
@@ -145,6 +175,11 @@ class Photo(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("photo_detail", args=[self.pk])
+
+    @property
+    def has_copies(self) -> bool:
+        """Return whether the display copy and thumbnail exist (a processing photo has none yet)."""
+        return bool(self.image and self.thumbnail)
 
 
 class Tag(models.Model):

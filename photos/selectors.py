@@ -42,18 +42,22 @@ def _blocked_user_ids(user: User) -> tuple[QuerySet, QuerySet]:
 def photos_visible_to(viewer: Viewer) -> QuerySet[Photo]:
     """Return the photos ``viewer`` may see: the one rule for pages, API, feed, search and explore.
 
-    The owner sees all their photos. Others never see private or hidden photos, nor photos of
-    people who block them or whom they block. A public photo of a private account, and any
-    followers-only photo, is seen only by approved followers. Inactive owners' photos are hidden.
+    The owner sees all their photos, processing ones included. Others see a photo only once it
+    is processed (tagged, or failed with its copies made), and never private or hidden photos,
+    nor photos of people who block them or whom they block. A public photo of a private account,
+    and any followers-only photo, is seen only by approved followers. Inactive owners' photos
+    are hidden.
     """
     photos = Photo.objects.all()
     public_account = Q(owner__is_private=False, visibility=Photo.Visibility.PUBLIC)
+    processed = Q(status=Photo.Status.TAGGED) | (Q(status=Photo.Status.FAILED) & ~Q(image="") & ~Q(thumbnail=""))
     if not viewer.is_authenticated:
-        return photos.filter(public_account, is_hidden=False, owner__is_active=True)
+        return photos.filter(public_account, processed, is_hidden=False, owner__is_active=True)
     followee_ids = _approved_followee_ids(viewer)
     blocking, blocked_by = _blocked_user_ids(viewer)
     others = (
-        Q(is_hidden=False, owner__is_active=True)
+        processed
+        & Q(is_hidden=False, owner__is_active=True)
         & ~Q(owner_id__in=blocking)
         & ~Q(owner_id__in=blocked_by)
         & (

@@ -29,8 +29,11 @@ from photos.models import (
     PhotoView,
     Tag,
     User,
+    originals_storage,
 )
 from photos.notifications import services as notifications
+from photos.processing.checks import upload_check
+from photos.processing.services import photo_processing_queue
 from photos.search.index import photo_search_document_refresh
 from photos.selectors import username_taken
 
@@ -154,36 +157,31 @@ def _hashtags_sync(photo: Photo) -> None:
     photo_search_document_refresh(photo.pk)
 
 
-def _queue_tagging(photo_id: int) -> None:
-    # Imported here: the task module is loaded by the worker, not by every web import.
-    from recognition.tasks import tag_photo
-
-    tag_photo.delay(photo_id)
-
-
 def photo_create(
     *, owner: User, image: BinaryIO, caption: str = "", visibility: str = Photo.Visibility.PUBLIC
 ) -> Photo:
-    """Validate and normalise an upload, store it without metadata, and queue it for tagging.
+    """Check an upload without decoding it, keep it as the photo's original, and queue its processing.
 
-    A refused upload leaves no row and no file: everything is checked before anything is
-    written, and files written before a failed commit are deleted.
+    The photo is ``processing`` until a worker has decoded it once, made its copies and tagged it
+    (photos.processing). A refused upload leaves no row and no file: what the bytes, headers and
+    structure can tell is checked before anything is written, and a file written before a failed
+    commit is deleted.
     """
-    photo = Photo(owner=owner, caption=caption, visibility=visibility)
-    photo.full_clean(exclude=["image", "thumbnail"])
-    processed = process_upload(image, **_decode_limits())
-    photo.width, photo.height = processed.width, processed.height
-    name = generated_name()
+    photo = Photo(owner=owner, caption=caption, visibility=visibility, status=Photo.Status.PROCESSING)
+    photo.full_clean(exclude=["image", "thumbnail", "original"])
+    limits = _decode_limits()
+    del limits["max_decode_seconds"]  # nothing is decoded here
+    upload = upload_check(image, **limits)
     try:
         with transaction.atomic():
-            photo.image.save(name, ContentFile(processed.image), save=False)
-            photo.thumbnail.save(name, ContentFile(processed.thumbnail), save=False)
+            photo.original.save(generated_name(upload.extension), ContentFile(upload.data), save=False)
             photo.save()
             _hashtags_sync(photo)
-            transaction.on_commit(lambda: _queue_tagging(photo.pk))
+            transaction.on_commit(lambda: photo_processing_queue(photo_id=photo.pk))
             notifications.mentions_notify_on_commit(author=owner, photo=photo, text=photo.caption)
     except BaseException:
-        _delete_files(photo.image.name, photo.thumbnail.name)
+        if photo.original.name:
+            originals_storage().delete(photo.original.name)
         raise
     return photo
 
@@ -202,7 +200,7 @@ def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | 
         photo.caption = caption
     if visibility is not None:
         photo.visibility = visibility
-    photo.full_clean(exclude=["image", "thumbnail"])
+    photo.full_clean(exclude=["image", "thumbnail", "original"])
     with transaction.atomic():
         photo.save(update_fields=["caption", "visibility", "updated_at"])
         if caption is not None:

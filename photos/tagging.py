@@ -154,13 +154,13 @@ def photos_tag(*, photo_ids: Sequence[int], force: bool = False) -> int:
 
 
 def stale_photos_requeue(*, batch_size: int = 16) -> list[list[int]]:
-    """Return batches of photo ids left pending too long, failing those out of attempts.
+    """Return batches of photo ids left processing too long, failing those out of attempts.
 
     Covers a lost queue (broker restarted) or a task lost with its worker; the tagging
     task is idempotent, so re-queuing a photo that is merely slow costs only time.
     """
     cutoff = timezone.now() - settings.RECOGNITION_STALE_AFTER
-    stale = Photo.objects.filter(status=Photo.Status.PENDING, updated_at__lt=cutoff)
+    stale = Photo.objects.filter(status=Photo.Status.PROCESSING, updated_at__lt=cutoff)
     given_up = stale.filter(tagging_attempts__gte=settings.RECOGNITION_MAX_ATTEMPTS)
     given_up.update(
         status=Photo.Status.FAILED,

@@ -62,6 +62,7 @@ urlpatterns = [
         accounts.comment_delete,
         name="comment_delete",
     ),
+    path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

@@ -79,10 +79,18 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def center_crop_resize(img: Image.Image, size: int = INPUT_SIZE, crop_fraction: float = CROP_FRACTION) -> np.ndarray:
+def center_crop_resize(
+    img: Image.Image,
+    size: int = INPUT_SIZE,
+    crop_fraction: float = CROP_FRACTION,
+    *,
+    reducing_gap: float | None = None,
+) -> np.ndarray:
     """Return the centre ``crop_fraction`` of the short side, resized bicubically to ``size``.
 
     The result is a uint8 array of shape (size, size, 3), the crop the model was evaluated with.
+    ``reducing_gap`` (Pillow's) first shrinks a much larger crop by whole factors with a box
+    filter: several times cheaper from a 2000 px display copy, and as sharp at 224 px.
     """
     if img.mode != "RGB":
         raise ValueError(f"expected an RGB image, got mode {img.mode!r}")
@@ -93,7 +101,8 @@ def center_crop_resize(img: Image.Image, size: int = INPUT_SIZE, crop_fraction: 
     width, height = img.size
     crop = min(width, height) * crop_fraction
     left, top = (width - crop) / 2, (height - crop) / 2
-    resized = img.resize((size, size), Image.Resampling.BICUBIC, box=(left, top, left + crop, top + crop))
+    box = (left, top, left + crop, top + crop)
+    resized = img.resize((size, size), Image.Resampling.BICUBIC, box=box, reducing_gap=reducing_gap)
     return np.asarray(resized, dtype=np.uint8)
 
 

@@ -1,9 +1,12 @@
 """Celery entry points: take ids, re-fetch, call one service. Transient errors retry with backoff."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError
 
 from photos import tagging
+from photos.processing import services as processing
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
@@ -12,26 +15,54 @@ RETRY = {
     "retry_jitter": True,
     "max_retries": 8,
 }
+# Read when the worker imports this module. The hard limit kills the worker process (the
+# original stays and the sweeper re-queues); the soft one lets the photo end failed, retryable.
+PROCESS_LIMITS = {
+    "soft_time_limit": settings.PHOTO_PROCESS_SOFT_SECONDS,
+    "time_limit": settings.PHOTO_PROCESS_HARD_SECONDS,
+}
 
 
-@shared_task(**RETRY)
+def _process(photo_ids: list[int]) -> int:
+    try:
+        return processing.photos_process(photo_ids=photo_ids)
+    except SoftTimeLimitExceeded:
+        processing.photos_mark_timed_out(photo_ids=photo_ids, seconds=settings.PHOTO_PROCESS_SOFT_SECONDS)
+        return 0
+
+
+@shared_task(**RETRY, **PROCESS_LIMITS)
+def process_photo(photo_id: int) -> int:
+    """Decode an upload once, make its copies and tag it (queued on commit after upload)."""
+    return _process([photo_id])
+
+
+@shared_task(**RETRY, **PROCESS_LIMITS)
+def process_photos(photo_ids: list[int]) -> int:
+    """Process a batch of photos still ``processing`` (the sweeper's re-queues)."""
+    return _process(photo_ids)
+
+
+@shared_task(**RETRY, **PROCESS_LIMITS)
 def tag_photo(photo_id: int) -> int:
-    """Tag one uploaded photo (queued on commit after upload)."""
-    return tagging.photos_tag(photo_ids=[photo_id])
+    """Alias of ``process_photo`` for messages queued before it existed."""
+    return _process([photo_id])
 
 
 @shared_task(**RETRY)
 def tag_photos(photo_ids: list[int], force: bool = False) -> int:
-    """Tag a batch of photos; ``force`` re-tags photos already tagged (model or taxonomy changed)."""
-    return tagging.photos_tag(photo_ids=photo_ids, force=force)
+    """Process photos; ``force`` re-tags photos already tagged from their display copy (model or taxonomy changed)."""
+    if force:
+        return tagging.photos_tag(photo_ids=photo_ids, force=True)
+    return _process(photo_ids)
 
 
 @shared_task
 def requeue_stale_photos() -> int:
-    """Re-queue photos left pending too long (beat); return how many were queued."""
+    """Re-queue photos left processing too long (beat); return how many were queued."""
     batches = tagging.stale_photos_requeue()
     for batch in batches:
-        tag_photos.delay(batch)
+        process_photos.delay(batch)
     return sum(len(batch) for batch in batches)
 
 

@@ -107,8 +107,12 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
+# Uploads as sent, kept only until a worker has made the photo's copies: outside MEDIA_ROOT, so
+# the media view (which serves MEDIA_ROOT alone) can never reach one, whatever path it is asked.
+ORIGINALS_ROOT = Path(env.str("ORIGINALS_ROOT", default=str(VAR_DIR / "originals")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "originals": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": ORIGINALS_ROOT}},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEVELOPMENT
@@ -127,6 +131,18 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    # Originals in their own bucket (or the media bucket's private prefix): no URL is ever made for one.
+    STORAGES["originals"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ORIGINALS_BUCKET_NAME", default=env.str("AWS_STORAGE_BUCKET_NAME")),
+            "location": env.str("ORIGINALS_PREFIX", default="private-originals"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
         },
@@ -172,6 +188,14 @@ PHOTO_MAX_DECODE_WORK = env.int("PHOTO_MAX_DECODE_WORK", default=1_000_000_000)
 # Wall-clock bound on one decode, checked between the blocks the decoder reads.
 PHOTO_DECODE_SECONDS = env.float("PHOTO_DECODE_SECONDS", default=10.0)
 # Avatars are shown small: a much lower pixel cap keeps a tiny file from taking a gigabyte.
+# Keep an upload's original after its copies are made (never served; deleted with the photo).
+PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
+# Bounds on one photo's processing in the worker (decode, copies, CNN); the hard limit kills the process.
+PHOTO_PROCESS_SOFT_SECONDS = env.int("PHOTO_PROCESS_SOFT_SECONDS", default=60)
+PHOTO_PROCESS_HARD_SECONDS = env.int("PHOTO_PROCESS_HARD_SECONDS", default=90)
+# Added to each Celery worker process's nice value: where web and worker share cores, the worker's
+# decoding takes the CPU the site leaves, so uploads stay fast while a backlog is processed.
+WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
 AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=4096 * 4096)
 
 REDIS_URL = env.str("REDIS_URL", default="")

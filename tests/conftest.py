@@ -16,6 +16,16 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def originals_root(settings, tmp_path):
+    """Keep uploads' originals in the test's temp dir too, beside (never under) MEDIA_ROOT."""
+    location = tmp_path / "originals"
+    settings.STORAGES = settings.STORAGES | {
+        "originals": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    }
+    return location
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(settings):
     """Give each test an empty in-process cache: a view's dedupe key must not outlive its test."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

@@ -36,6 +36,7 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     height = 48
     caption = factory.Faker("sentence")
     visibility = Photo.Visibility.PUBLIC
+    status = Photo.Status.TAGGED
 
 
 class TagFactory(factory.django.DjangoModelFactory):

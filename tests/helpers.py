@@ -42,6 +42,15 @@ def sample_upload(name: str) -> io.BytesIO:
     return buffer
 
 
+def processed(photo):
+    """Run the worker's pass on ``photo`` as its task would (decode once, copies, real CNN); return it refreshed."""
+    from photos.processing.services import photos_process
+
+    photos_process(photo_ids=[photo.pk])
+    photo.refresh_from_db()
+    return photo
+
+
 def view(user, *photos, days_ago: float = 0) -> None:
     """Record views as the site does, ``days_ago`` in the past."""
     at = timezone.now() - timedelta(days=days_ago)

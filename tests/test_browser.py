@@ -6,8 +6,9 @@ import shutil
 import pytest
 from PIL import Image
 
+from photos.models import Photo
 from tests.factories import UserFactory
-from tests.helpers import service_required
+from tests.helpers import processed, service_required
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,6 +72,10 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
 
     page.wait_for_url("**/p/*/")
     assert page.get_by_text("My cat #chelsea").is_visible()
+    expect(page.locator("#photo-placeholder")).to_be_visible()  # the worker has not made the copies yet
+    expect(page.locator("#tag-status")).to_contain_text("Processing")
+    processed(Photo.objects.get())  # as the worker would
+    page.reload()
     image = page.locator("figure img")
     image.wait_for()
     assert loaded_width(page, image) == 451
@@ -90,6 +95,79 @@ def test_sign_up_upload_see_it_follow_someone_and_log_out(browser_page, live_ser
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("navigation").get_by_role("link", name="Log in").is_visible()
     assert page.get_by_text("Latest public photos").is_visible()
+
+
+def _noise_jpeg(path, size: tuple[int, int]) -> None:
+    import numpy as np
+
+    pixels = np.random.default_rng(1).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, "JPEG", quality=95)
+
+
+def test_upload_previews_checks_limits_and_shows_real_progress_on_a_slow_connection(
+    browser_page, live_server, settings, tmp_path
+):
+    from playwright.sync_api import expect
+
+    settings.PHOTO_MAX_BYTES = 3 * 2**20
+    UserFactory(username="dana", password="correct horse battery staple")
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("dana")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/upload/")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    photo_input = page.get_by_label("Photo", exact=True)
+    problem = page.locator("#upload-problem")
+
+    # Refused in the page, with the server's limits, and never sent.
+    too_big, text = tmp_path / "big.jpg", tmp_path / "notes.txt"
+    _noise_jpeg(too_big, (1800, 1800))
+    assert too_big.stat().st_size > settings.PHOTO_MAX_BYTES
+    text.write_text("not a photo")
+    photo_input.set_input_files(str(too_big))
+    expect(problem).to_contain_text("the limit is 3 MB")
+    page.get_by_role("button", name="Upload").click()
+    photo_input.set_input_files(str(text))
+    expect(problem).to_contain_text("Unsupported file type: text/plain")
+    assert posts == []
+
+    # A photo that fits: previewed, then sent on a slow link with the bar moving and the button disabled.
+    photo = tmp_path / "photo.jpg"
+    _noise_jpeg(photo, (1000, 800))
+    photo_input.set_input_files(str(photo))
+    expect(problem).to_be_hidden()
+    preview = page.get_by_role("img", name="Preview of the chosen photo")
+    expect(preview).to_be_visible()
+    assert loaded_width(page, preview) == 1000
+    cdp = page.context.new_cdp_session(page)
+    size = photo.stat().st_size
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": size / 4},  # ~4 s
+    )
+    page.get_by_role("button", name="Upload").click()
+    seen, disabled = set(), []
+    while "/p/" not in page.url:
+        try:
+            value, maximum, off = page.evaluate(
+                "() => { const p = document.getElementById('upload-progress');"
+                " return [p.value, p.max, document.querySelector('#upload-form button').disabled]; }"
+            )
+        except Exception:  # the page navigated away between two looks
+            break
+        if 0 < value < maximum:
+            seen.add(value)
+        disabled.append(off)
+        page.wait_for_timeout(50)
+    page.wait_for_url("**/p/*/")
+    assert len(seen) >= 3, f"the progress bar showed only {sorted(seen)}"
+    assert disabled and all(disabled)
+    expect(page.locator("#tag-status")).to_contain_text("Processing")
+    assert Photo.objects.get().status == Photo.Status.PROCESSING
 
 
 @pytest.mark.worker
@@ -119,6 +197,7 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     # The page polls the API and fills the tags in place once the worker has tagged the photo.
     page.locator("#tag-status.status-tagged").wait_for(timeout=90_000)
     assert navigations == []
+    assert loaded_width(page, page.locator("figure img")) == 600  # the placeholder gave way to the copy
     coffee = page.locator("#tag-list li.auto", has_text="coffee")
     assert coffee.is_visible()
     coffee.get_by_text("Why?").click()

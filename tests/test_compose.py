@@ -57,10 +57,13 @@ def test_app_services_start_in_order_and_keep_their_data_in_volumes():
         assert services[name]["healthcheck"]["test"]
     assert "media:/app/var/media" in services["web"]["volumes"]
     assert "media:/app/var/media" in services["worker"]["volumes"]
+    originals = services["worker"]["environment"]["ORIGINALS_ROOT"]
+    for name in ("web", "worker"):  # the web stores uploads as sent, the worker decodes them
+        assert f"originals:{originals}" in services[name]["volumes"]
     cache = services["worker"]["environment"]["RECOGNITION_CACHE_DIR"]
     assert f"recognition-cache:{cache}" in services["worker"]["volumes"]
     assert "-Q celery,explain" in services["worker"]["command"]
-    assert {"media", "recognition-cache", "pgdata"} <= set(compose["volumes"])
+    assert {"media", "originals", "recognition-cache", "pgdata"} <= set(compose["volumes"])
 
 
 def _ignored_by_docker(name: str) -> bool:
@@ -131,6 +134,7 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
         "DATABASE_URL": throwaway_database,
         "REDIS_URL": redis_broker,
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "ORIGINALS_ROOT": str(tmp_path / "originals"),
         "RECOGNITION_CACHE_DIR": str(settings.RECOGNITION_CACHE_DIR),
         "STATIC_ROOT": str(tmp_path / "static"),  # inside the image: collected at build time
     }

@@ -56,6 +56,7 @@ def start_worker(redis_broker, tmp_path):
             "DATABASE_URL": _database_url(),
             "REDIS_URL": broker_url or redis_broker,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "ORIGINALS_ROOT": str(settings.STORAGES["originals"]["OPTIONS"]["location"]),
             "RECOGNITION_CACHE_DIR": str(cache_dir),
             **(extra_env or {}),
         }

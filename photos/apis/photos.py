@@ -16,6 +16,7 @@ from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
+from photos.processing.services import photo_processing_retry
 from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
 
 # Room for the caption, the visibility and the multipart framing around the image.
@@ -55,7 +56,13 @@ class PhotoCreateApi(APIView):
         caption = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, default=Photo.Visibility.PUBLIC)
 
-    @extend_schema(request=InputSerializer, responses={201: PhotoSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: PhotoSerializer},
+        description="Check the upload from its bytes and headers (nothing is decoded here) and answer 201 with the "
+        "photo, status processing. A worker then makes its copies and tags it: poll the photo until its status "
+        "is tagged or failed. Only the owner sees it until then.",
+    )
     def post(self, request):
         _refuse_oversized_body(request)
         data = self.InputSerializer(data=request.data)
@@ -95,6 +102,21 @@ class PhotoDetailApi(APIView):
     def delete(self, request, photo_id: int):
         services.photo_delete(photo=self._own_photo(request, photo_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoRetryApi(APIView):
+    """Process a failed photo again (its owner only); it is ``processing`` until the worker is done."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UploadThrottle]  # a retry costs the worker what an upload does
+
+    @extend_schema(request=None, responses=PhotoSerializer)
+    def post(self, request, photo_id: int):
+        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        if photo.owner_id != request.user.pk:
+            raise PermissionDenied("Only the owner can retry this photo.")
+        photo_processing_retry(photo=photo)
+        return Response(_photo_data(request, photo_id), status=status.HTTP_202_ACCEPTED)
 
 
 LikeOutput = inline_serializer(

@@ -98,6 +98,16 @@ class PhotoSerializer(serializers.ModelSerializer):
             "tags",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "status": {
+                "help_text": "processing: uploaded, not yet decoded and tagged by the worker (only its owner sees "
+                "it); tagged: copies made and tags stored; failed: see status_reason (the owner may retry)."
+            },
+            "status_reason": {"help_text": "Why processing failed, written for the photo's owner."},
+            "image": {"help_text": "The display copy (no metadata); null while the photo is processing."},
+            "thumbnail": {"help_text": "The 320 px square thumbnail; null while the photo is processing."},
+            "width": {"help_text": "Of the display copy; 0 while the photo is processing."},
+        }
 
     def get_comment_count(self, photo: Photo) -> int:
         # Photos read through selectors.photo_list know what this viewer is shown; a photo just

@@ -28,6 +28,7 @@ urlpatterns = [
     path("photos/", photos.PhotoCreateApi.as_view(), name="api_photos"),
     path("photos/<int:photo_id>/", photos.PhotoDetailApi.as_view(), name="api_photo"),
     path("photos/<int:photo_id>/like/", photos.LikeApi.as_view(), name="api_like"),
+    path("photos/<int:photo_id>/retry/", photos.PhotoRetryApi.as_view(), name="api_photo_retry"),
     path("photos/<int:photo_id>/comments/", photos.CommentsApi.as_view(), name="api_comments"),
     path(
         "photos/<int:photo_id>/comments/<int:comment_id>/",

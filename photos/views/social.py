@@ -1,5 +1,6 @@
 """HTML pages. Each view fetches what the visitor may see, calls one service or selector, renders."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -14,10 +15,11 @@ from photos import selectors, services
 from photos.cursors import InvalidCursor
 from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
-from photos.imaging import UploadRejected
+from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow
 from photos.people.selectors import follow_status_expression
+from photos.processing.services import photo_processing_retry
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -80,9 +82,21 @@ def upload(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Uploaded. The recognition worker is tagging your photo.")
+                messages.success(
+                    request, "Uploaded. A worker is preparing and tagging your photo; only you see it until then."
+                )
                 return redirect(photo)
-    return render(request, "photos/upload.html", {"form": form}, status=status)
+    return render(request, "photos/upload.html", {"form": form, "limits": _upload_limits()}, status=status)
+
+
+def _upload_limits() -> dict:
+    """Return the limits the server enforces, for the page's script to check before sending."""
+    return {
+        "max_bytes": settings.PHOTO_MAX_BYTES,
+        "max_pixels": settings.PHOTO_MAX_PIXELS,
+        "accept": UploadForm.base_fields["image"].widget.attrs["accept"],
+        "accepted_text": ACCEPTED,
+    }
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -218,3 +232,19 @@ def photo_delete(request: HttpRequest, photo_id: int) -> HttpResponse:
     services.photo_delete(photo=photo)
     messages.success(request, "Photo deleted.")
     return redirect(request.user)
+
+
+@require_POST
+@login_required
+@throttle_posts(UploadThrottle)  # a retry costs the worker what an upload does
+def photo_retry(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if photo.owner_id != request.user.pk:
+        return HttpResponse("Only the owner can retry this photo.", status=403)
+    try:
+        photo_processing_retry(photo=photo)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Processing your photo again.")
+    return redirect(photo)

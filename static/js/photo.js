@@ -58,9 +58,20 @@
     });
     statusEl.className = "status status-" + photo.status;
     statusEl.textContent = photo.status === "failed"
-      ? "Automatic tagging failed: " + (photo.status_reason || "unknown error")
+      ? "Processing failed: " + (photo.status_reason || "unknown error")
       : "Tagged automatically by the CNN";
     article.dataset.status = photo.status;
+    showImage(photo);
+    // A failed photo offers its owner a retry: the server renders that form, so reload once.
+    if (photo.status === "failed" && !document.getElementById("retry-form")) window.location.reload();
+  }
+
+  // The placeholder of a photo still being prepared gives way to its display copy once made.
+  function showImage(photo) {
+    const placeholder = document.getElementById("photo-placeholder");
+    if (!placeholder || !photo.image) return;
+    placeholder.replaceWith(el("img", { src: photo.image, width: String(photo.width),
+      height: String(photo.height), alt: photo.caption ? photo.caption.slice(0, 120) : "Photo" }));
   }
 
   // Poll with backoff until ready(photo) is true, then call done(photo).
@@ -104,7 +115,7 @@
       .catch(() => { button.disabled = false; button.textContent = "Could not explain this tag. Try again"; });
   });
 
-  if (article.dataset.status === "pending") {
-    pollUntil((photo) => photo.status !== "pending", render);
+  if (article.dataset.status === "processing") {
+    pollUntil((photo) => photo.status !== "processing", render);
   }
 })();

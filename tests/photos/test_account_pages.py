@@ -36,8 +36,8 @@ def test_search_page_people_cost_one_query_whatever_their_number(client, user, c
         UserFactory(username=f"jo{n}")
     client.force_login(user)
     client.get("/search/", {"q": "jo"})  # warm the session
-    # session, user, the people, the photo search's page
-    with django_assert_num_queries(4):
+    # session, user, the people, the photo search's page, the header's unread badge
+    with django_assert_num_queries(5):
         response = client.get("/search/", {"q": "jo"})
     assert len(response.context["people"]) == count
 

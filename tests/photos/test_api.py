@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from photos.models import Follow, Photo, PhotoTag, PhotoView
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
-from tests.helpers import client_for, jpeg_bytes
+from tests.helpers import client_for, jpeg_bytes, processed
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +63,21 @@ def test_patch_me_updates_profile(auth_api, user):
     assert user.bio == "Hi"
 
 
-def test_upload_returns_201_pending_with_urls(auth_api):
+def test_upload_returns_201_processing_then_the_worker_adds_urls(auth_api):
     response = upload(auth_api, caption="#sunset over the sea", visibility="followers")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "pending"
+    assert body["status"] == "processing"
     assert body["visibility"] == "followers"
+    assert body["image"] is None and body["thumbnail"] is None and body["width"] == 0
+    assert "original" not in body and "originals" not in response.content.decode()
+    assert [t["name"] for t in body["tags"]] == ["sunset"] and body["tags"][0]["source"] == "hashtag"
+
+    processed(Photo.objects.get(pk=body["id"]))
+    body = auth_api.get(f"/api/v1/photos/{body['id']}/").json()
+    assert body["status"] == "tagged" and body["width"] == 640
     assert body["image"].endswith(".jpg") and body["thumbnail"].endswith(".jpg")
     assert "holiday" not in body["image"]
-    assert [t["name"] for t in body["tags"]] == ["sunset"] and body["tags"][0]["source"] == "hashtag"
 
 
 @pytest.mark.parametrize(

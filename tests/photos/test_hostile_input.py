@@ -18,7 +18,7 @@ from PIL import ExifTags, Image
 from photos.imaging import ACCEPTED
 from photos.models import Photo, PopularPhoto, User
 from tests.factories import UserFactory
-from tests.helpers import client_for
+from tests.helpers import client_for, processed
 from tests.photos.test_imaging import (
     BLUE,
     GREEN,
@@ -49,7 +49,8 @@ def _noise_jpeg(side: int = 256) -> bytes:
 REFUSED = {
     # name: (bytes, status, words the message must contain)
     "empty file": (b"", 400, ["empty", ACCEPTED]),
-    "truncated JPEG": (_noise_jpeg()[:3000], 400, ["could not be decoded", ACCEPTED]),
+    "truncated JPEG": (_noise_jpeg()[:3000], 400, ["truncated or corrupt", ACCEPTED]),
+    "PNG whose chunks end early": (encode(Image.new("RGB", (64, 64), RED), "PNG")[:-20], 400, ["truncated", ACCEPTED]),
     "HTML named .jpg": (b"<!DOCTYPE html><html><script>alert(1)</script></html>", 415, ["HTML", ACCEPTED]),
     "text named .jpg": (b"just some words, not a photo\n", 415, ["text", ACCEPTED]),
     "SVG with script": (
@@ -107,12 +108,18 @@ def stored(photo: Photo) -> tuple[bytes, bytes]:
 
 
 def accept(client, media_root, data: bytes, capture, name: str = "photo.jpg", **fields) -> Photo:
-    """Upload through the API; check a row, two metadata-free files inside MEDIA_ROOT and one queued task."""
+    """Upload through the API, then run the worker's pass; check the original kept outside MEDIA_ROOT until
+    then, one queued task, and after it two metadata-free files inside MEDIA_ROOT and no original."""
     with capture() as queued:
         response = post_photo(client, data, name, **fields)
     assert response.status_code == 201, response.content
     photo = Photo.objects.get(pk=response.json()["id"])
-    assert len(queued) == 1  # the tagging task, queued on commit
+    assert len(queued) == 1  # the processing task, queued on commit
+    assert photo.status == "processing" and media_files(media_root) == []
+    assert not Path(photo.original.path).resolve().is_relative_to(Path(media_root).resolve())
+    with capture(execute=True):
+        photo = processed(photo)
+    assert photo.status == "tagged" and not photo.original
     for field in (photo.image, photo.thumbnail):
         assert STORED_NAME.fullmatch(field.name), field.name
         assert Path(field.path).resolve().is_relative_to(Path(media_root).resolve())
@@ -133,7 +140,7 @@ def first_pixel(photo: Photo, xy=None) -> tuple[int, ...]:
 @pytest.mark.parametrize("case", REFUSED)
 @pytest.mark.parametrize("surface", ["api", "page"])
 def test_refused_uploads_say_why_and_leave_nothing(
-    case, surface, request, uploader, page_uploader, media_root, django_capture_on_commit_callbacks
+    case, surface, request, uploader, page_uploader, media_root, originals_root, django_capture_on_commit_callbacks
 ):
     data, status, words = REFUSED[case]
     decodes = request.getfixturevalue("load_calls")
@@ -149,8 +156,8 @@ def test_refused_uploads_say_why_and_leave_nothing(
     for word in words:
         assert word in message
     assert not Photo.objects.exists() and media_files(media_root) == [] and queued == []
-    if status in (413, 422):
-        assert decodes == []  # refused from the headers, before any pixel was decoded
+    assert media_files(originals_root) == []
+    assert decodes == []  # refused from the bytes, headers and structure: the request decodes no pixel
 
 
 @pytest.mark.parametrize(
@@ -352,7 +359,7 @@ def test_script_in_a_caption_is_escaped_on_every_page(uploader, client, user, dj
     with django_capture_on_commit_callbacks():
         response = post_photo(uploader, encode(Image.new("RGB", (32, 32), RED), "PNG"), caption=caption)
     assert response.status_code == 201 and response.json()["caption"] == caption
-    photo = Photo.objects.get()
+    photo = processed(Photo.objects.get())
     PopularPhoto.objects.create(photo=photo, tag=None, score=1.0, week_views=1)  # so Explore shows it
     viewer = UserFactory()
     client.force_login(viewer)

@@ -8,7 +8,7 @@ from photos import services
 from photos.imaging import UploadRejected
 from photos.models import Follow, Like, Photo, PhotoTag, Tag, User
 from tests.factories import CommentFactory, PhotoFactory, UserFactory
-from tests.helpers import jpeg_bytes
+from tests.helpers import jpeg_bytes, processed
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,13 @@ def test_photo_create_stores_metadata_free_copies_and_hashtags(user, media_root,
     with django_capture_on_commit_callbacks() as callbacks:
         photo = services.photo_create(owner=user, image=raw, caption="Sunny #Beach day #beach #sea")
 
-    assert photo.status == Photo.Status.PENDING
+    assert photo.status == Photo.Status.PROCESSING
+    assert not photo.image and not photo.thumbnail and photo.original
+    assert len(callbacks) == 1  # the processing task is queued only once the row is committed
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = processed(photo)
     assert (photo.width, photo.height) == (800, 600)
-    assert len(callbacks) == 1  # the tagging task is queued only once the row is committed
+    assert not photo.original  # deleted once the copies were made
     for field in (photo.image, photo.thumbnail):
         data = field.open("rb").read()
         assert b"SecretCam" not in data and b"Exif" not in data

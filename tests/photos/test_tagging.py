@@ -82,8 +82,8 @@ def test_missing_photo_ends_quietly():
     assert tasks.tag_photo(987654) == 0
 
 
-def test_undecodable_stored_file_fails_with_a_reason(chelsea):
-    with open(chelsea.image.path, "wb") as damaged:
+def test_undecodable_original_fails_with_a_reason(chelsea):
+    with open(chelsea.original.path, "wb") as damaged:
         damaged.write(b"\xff\xd8\xff\xe0 this is no longer a jpeg")
     tasks.tag_photo(chelsea.pk)
     chelsea.refresh_from_db()
@@ -109,10 +109,11 @@ def test_stale_pending_photos_are_requeued_and_hopeless_ones_fail(user, settings
     assert tagging.stale_photos_requeue() == []  # requeued photos are not requeued again at once
     hopeless.refresh_from_db()
     assert hopeless.status == Photo.Status.FAILED and "Gave up" in hopeless.status_reason
-    assert Photo.objects.get(pk=fresh.pk).status == Photo.Status.PENDING
+    assert Photo.objects.get(pk=fresh.pk).status == Photo.Status.PROCESSING
 
 
 def test_retag_command_retags_by_id_with_progress(chelsea, capsys):
+    tasks.tag_photo(chelsea.pk)
     call_command("retag", "--ids", str(chelsea.pk))
     out, err = capsys.readouterr()
     assert "Re-tagged 1 of 1 photo(s)." in out

@@ -47,7 +47,8 @@ def test_upload_page_stores_photo_and_redirects_to_it(client, user):
     photo = Photo.objects.get()
     assert response.status_code == 302 and response.url == f"/p/{photo.pk}/"
     page = client.get(response.url).content.decode()
-    assert "hello" in page and "Recognising what is in this photo" in page
+    assert "hello" in page and "Processing: preparing the photo" in page
+    assert 'id="photo-placeholder"' in page and '<img src="/media/' not in page
 
 
 def test_upload_page_explains_refusals(client, user):

@@ -1,12 +1,13 @@
 """Walk every page and endpoint that shows photos or people, as everyone, and prove nothing leaks.
 
 One owner, on a public or a private account, has a photo of each visibility plus one hidden by a
-moderator. Each photo carries the shared tag ``walkcat``, a tag and a caption word of its own, a
-popularity score that puts the most secret photos first in Explore, and a comment. Then each
-kind of visitor walks the site: the owner, an approved follower, someone whose request is
-pending, a stranger, someone the owner blocked, someone who blocked the owner, and an anonymous
-visitor. Every list, count and page must show exactly the photos ``photos_visible_to`` allows, and
-every photo URL, read or write, must answer an invisible photo like a photo that does not exist.
+moderator and a public one still processing (with the copies of an earlier run and its original).
+Each photo carries the shared tag ``walkcat``, a tag and a caption word of its own, a popularity
+score that puts the most secret photos first in Explore, and a comment. Then each kind of visitor
+walks the site: the owner, an approved follower, someone whose request is pending, a stranger,
+someone the owner blocked, someone who blocked the owner, and an anonymous visitor. Every list,
+count and page must show exactly the photos ``photos_visible_to`` allows, and every photo URL, read
+or write, must answer an invisible photo like a photo that does not exist.
 """
 
 import re
@@ -24,7 +25,7 @@ from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
-PHOTOS = ("public", "followers", "private", "hidden")
+PHOTOS = ("public", "followers", "private", "hidden", "processing")
 ROLES = ("owner", "follower", "requester", "stranger", "blocked", "blocker", "anonymous")
 FOLLOWERS_ONLY = {"public", "followers"}
 # What each visitor may see of the owner's photos, on a public and on a private account.
@@ -87,8 +88,13 @@ def world(request) -> World:
     Block.objects.create(blocker=people["blocker"], blocked=owner)
     photos = {}
     for rank, name in enumerate(PHOTOS):
-        visibility = name if name != "hidden" else "public"
-        photo = PhotoFactory(owner=owner, visibility=visibility, is_hidden=name == "hidden", caption=f"caption{name}")
+        visibility = name if name in ("public", "followers", "private") else "public"
+        extra = {}
+        if name == "processing":
+            extra = {"status": Photo.Status.PROCESSING, "original": ContentFile(jpeg_bytes(), name="sent.jpg")}
+        photo = PhotoFactory(
+            owner=owner, visibility=visibility, is_hidden=name == "hidden", caption=f"caption{name}", **extra
+        )
         PhotoTagFactory(photo=photo, tag__name="walkcat")
         PhotoTagFactory(photo=photo, tag__name=f"walk{name}")
         photo_search_document_refresh(photo.pk)
@@ -276,9 +282,9 @@ def test_nothing_leaks_anywhere(world, role):
     assert set(Comment.objects.filter(photo_id__in=invisible).values_list("text", flat=True)) <= {
         f"comment{name}" for name in PHOTOS
     }
-    assert (
-        Photo.objects.filter(pk__in=[p.pk for p in world.photos.values()], caption__startswith="caption").count() == 4
-    )
+    assert Photo.objects.filter(
+        pk__in=[p.pk for p in world.photos.values()], caption__startswith="caption"
+    ).count() == len(PHOTOS)
 
 
 def _fetch(client: APIClient, path: str) -> int:
@@ -309,6 +315,9 @@ def _respellings(name: str) -> list[str]:
         name.replace("/", "\\"),
         f"{name}%00",
         f"{name}%00.png",
+        f"../{name}",
+        f"photos/../../{name}",
+        f"..%2f{name}",
     ]
 
 
@@ -322,13 +331,16 @@ def test_media_files_follow_the_photo_however_the_path_is_spelled(world, role):
         heat_map.explanation.save("map.jpg", ContentFile(jpeg_bytes((64, 48))), save=True)
         files |= {(name, "image"): photo.image.name, (name, "thumbnail"): photo.thumbnail.name}
         files[(name, "explanation")] = heat_map.explanation.name
+        if photo.original:
+            files[(name, "original")] = photo.original.name
     visible = EXPECTED[world.account][role] | {"owner"}  # avatars are public
     client = world.client(role)
     leaks = Leaks()
 
     for (whose, kind), stored in files.items():
         what = f"the {whose}'s {kind}" if whose == "owner" else f"the {whose} photo's {kind}"
-        wanted = 200 if whose in visible else 404
+        # An upload's original is never served, to anyone: it is not under MEDIA_ROOT at all.
+        wanted = 200 if whose in visible and kind != "original" else 404
         status = _fetch(client, stored)
         leaks.check(status == wanted, f"{what} {stored} answered {status}, not {wanted}")
         for spelling in _respellings(stored):

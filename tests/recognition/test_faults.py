@@ -86,9 +86,9 @@ def test_broker_losing_its_queue_loses_no_photo(throwaway_redis, start_worker, s
             tasks.tag_photo.apply_async([photo.pk], connection=conn)
     kill_redis()  # the queue, held only in memory, is gone with it
     start_redis()
-    assert set(Photo.objects.values_list("status", flat=True)) == {"pending"}
+    assert set(Photo.objects.values_list("status", flat=True)) == {"processing"}
 
-    # A worker with beat: the sweeper finds the photos still pending and queues them again.
+    # A worker with beat: the sweeper finds the photos still processing and queues them again.
     start_worker(
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         broker_url=url,

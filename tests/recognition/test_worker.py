@@ -1,33 +1,57 @@
 """End to end with a real Redis broker and real Celery worker processes."""
 
+import io
 import os
 import signal
+from pathlib import Path
 
+import numpy as np
 import pytest
 from django.conf import settings
+from PIL import Image
+from skimage import data
 
 from photos.models import Photo
 from tests.factories import UserFactory
 from tests.helpers import client_for, sample_upload
+from tests.photos.test_imaging import assert_metadata_free, exif_with_secrets
 from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def upload_chelsea() -> int:
+def upload_chelsea(data: bytes | None = None) -> int:
     client = client_for(UserFactory())
-    response = client.post("/api/v1/photos/", {"image": sample_upload("chelsea")}, format="multipart")
-    assert response.status_code == 201 and response.json()["status"] == "pending"
+    image = io.BytesIO(data) if data is not None else sample_upload("chelsea")
+    response = client.post("/api/v1/photos/", {"image": image}, format="multipart")
+    assert response.status_code == 201 and response.json()["status"] == "processing"
     return response.json()["id"]
 
 
-def test_upload_is_tagged_by_a_live_worker(start_worker, tmp_path):
+def chelsea_turned_with_exif() -> bytes:
+    """Return chelsea stored on her side (rotated 90 degrees) with EXIF orientation 6 and GPS to put her upright."""
+    exif = exif_with_secrets(6)
+    sideways = Image.fromarray(data.chelsea()).transpose(Image.Transpose.ROTATE_90)
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", quality=92, exif=exif)
+    return buffer.getvalue()
+
+
+def test_upload_is_processed_by_a_live_worker_upright_and_metadata_free(start_worker, tmp_path):
     start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
-    photo_id = upload_chelsea()
+    photo_id = upload_chelsea(chelsea_turned_with_exif())
     photo = wait_for(
         lambda: Photo.objects.filter(pk=photo_id, status="tagged").first(), timeout=120, what="tagging", logs=tmp_path
     )
     assert photo.tagging_attempts == 1
+    assert (photo.width, photo.height) == (451, 300)  # chelsea is 451x300 upright; stored 300x451 with EXIF 6
+    assert not photo.original and not any(Path(settings.STORAGES["originals"]["OPTIONS"]["location"]).rglob("*.*"))
+    for field in (photo.image, photo.thumbnail):
+        with field.open("rb") as stored:
+            assert_metadata_free(stored.read())
+    with photo.image.open("rb") as stored:
+        upright = np.asarray(Image.open(stored).convert("RGB"), dtype=float)
+    assert np.abs(upright - data.chelsea()).mean() < 12  # the same pixels, the right way up
     body = client_for(photo.owner).get(f"/api/v1/photos/{photo_id}/").json()
     cat = next(tag for tag in body["tags"] if tag["name"] == "cat")
     assert cat["source"] == "auto" and "animal" in cat["categories"] and cat["classes"]
@@ -46,7 +70,8 @@ def test_worker_killed_mid_task_loses_no_photo(start_worker, tmp_path):
     )
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    assert Photo.objects.get(pk=photo_id).status == "pending"  # killed before it could finish
+    killed = Photo.objects.get(pk=photo_id)
+    assert killed.status == "processing" and killed.original  # killed before it could finish: nothing lost
 
     # A new worker gets the unacknowledged message back once its visibility timeout passes.
     start_worker(cache_dir=tmp_path / "cold-cache", extra_env={"CELERY_VISIBILITY_TIMEOUT": "2"})

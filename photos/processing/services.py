@@ -1,0 +1,189 @@
+"""The worker's pass over an upload: decode once -> display copy and thumbnail -> CNN input -> predict -> store.
+
+Each stage is one function, so another output of the same pass (an embedding) joins as one more
+field of ``_Prepared`` and one more write in ``_store``. The original is deleted only once the
+copies and tags are committed: a worker killed anywhere before that leaves the photo
+``processing`` with its original, and the sweeper queues it again.
+"""
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from photos import tagging
+from photos.imaging import generated_name
+from photos.models import Photo, originals_storage
+from photos.processing.render import RenderedPhoto, RenderFailed, render_original
+
+if TYPE_CHECKING:
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+MISSING_ORIGINAL = "The uploaded file is missing; upload the photo again."
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One photo after its decode: the copies to store (None if it already has them) and the CNN input."""
+
+    photo: Photo
+    rendered: RenderedPhoto | None
+    network_input: "np.ndarray"
+
+
+def _render_limits() -> dict:
+    return {
+        "max_pixels": settings.PHOTO_MAX_PIXELS,
+        "max_scans": settings.PHOTO_MAX_JPEG_SCANS,
+        "max_decode_work": settings.PHOTO_MAX_DECODE_WORK,
+        "max_decode_seconds": settings.PHOTO_DECODE_SECONDS,
+    }
+
+
+def _prepare(photo: Photo) -> _Prepared | str:
+    """Decode the photo once, make its copies and cut the CNN input from the same pixels; or say why not."""
+    from recognition import pipeline
+
+    if not photo.original:
+        # Uploaded before originals were kept: its copies exist, only the tags are missing.
+        if not photo.has_copies:
+            return MISSING_ORIGINAL
+        loaded = tagging._load(photo)
+        return loaded if isinstance(loaded, str) else _Prepared(photo=photo, rendered=None, network_input=loaded)
+    try:
+        with photo.original.open("rb") as source:
+            data = source.read()
+    except FileNotFoundError:
+        return MISSING_ORIGINAL
+    try:
+        rendered = render_original(data, **_render_limits())
+    except RenderFailed as failure:
+        return failure.reason
+    return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_input(rendered.pixels))
+
+
+def _predict(prepared: Sequence[_Prepared]) -> list:
+    from recognition import pipeline
+
+    return pipeline.predict_tags(
+        [p.network_input for p in prepared],
+        cache_dir=settings.RECOGNITION_CACHE_DIR,
+        num_threads=settings.RECOGNITION_NUM_THREADS,
+    )
+
+
+def _write_copies(prepared: Sequence[_Prepared]) -> dict[int, tuple[str, str]]:
+    """Write each new display copy and thumbnail; return their storage names by photo id."""
+    names = {}
+    for p in prepared:
+        if p.rendered is None:
+            continue
+        name = generated_name()
+        image = default_storage.save(f"photos/{name}", ContentFile(p.rendered.image))
+        thumbnail = default_storage.save(f"thumbs/{name}", ContentFile(p.rendered.thumbnail))
+        names[p.photo.pk] = (image, thumbnail)
+    return names
+
+
+def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
+    """Name the copies on the rows and replace the CNN tags (marking the photos tagged), in one transaction."""
+    from recognition import pipeline
+
+    names = _write_copies(prepared)
+    keep = settings.PHOTO_KEEP_ORIGINALS
+    try:
+        with transaction.atomic():
+            for p in prepared:
+                if p.rendered is None:
+                    continue
+                image, thumbnail = names[p.photo.pk]
+                fields = {"image": image, "thumbnail": thumbnail, "width": p.rendered.width}
+                fields |= {"height": p.rendered.height} | ({} if keep else {"original": ""})
+                Photo.objects.filter(pk=p.photo.pk).update(**fields)
+            results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
+            tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
+            if not keep:
+                gone = [p.photo.original.name for p in prepared if p.rendered is not None]
+                transaction.on_commit(lambda: [originals_storage().delete(name) for name in gone])
+    except BaseException:
+        for image, thumbnail in names.values():
+            default_storage.delete(image)
+            default_storage.delete(thumbnail)
+        raise
+
+
+def _finish(chunk: Sequence[tuple[Photo, _Prepared | str]]) -> int:
+    for photo, reason in ((photo, p) for photo, p in chunk if isinstance(p, str)):
+        logger.warning("Photo %s failed processing: %s", photo.pk, reason)
+        tagging.photo_mark_failed(photo_id=photo.pk, reason=reason)
+    prepared = [p for _, p in chunk if not isinstance(p, str)]
+    if prepared:
+        _store(prepared, _predict(prepared))
+    return len(prepared)
+
+
+def photos_process(*, photo_ids: Sequence[int]) -> int:
+    """Process the given photos that are still ``processing``; return how many ended tagged.
+
+    Photos gone, tagged or failed are skipped quietly, so a redelivered task does no harm. The
+    attempt counter is bumped before the work starts: a photo that keeps killing workers is
+    eventually given up by the sweeper.
+    """
+    photos = list(Photo.objects.filter(pk__in=photo_ids, status=Photo.Status.PROCESSING).order_by("pk"))
+    if not photos:
+        return 0
+    Photo.objects.filter(pk__in=[p.pk for p in photos]).update(
+        tagging_attempts=F("tagging_attempts") + 1, updated_at=timezone.now()
+    )
+    done = 0
+    # Pillow releases the GIL while it decodes, resamples and encodes: threads prepare the next
+    # photos while the CNN and the database work on this chunk.
+    with ThreadPoolExecutor(max_workers=settings.RECOGNITION_DECODE_THREADS) as pool:
+        prepared = zip(photos, pool.map(_prepare, photos), strict=True)
+        while chunk := list(islice(prepared, tagging.CHUNK_SIZE)):
+            done += _finish(chunk)
+    return done
+
+
+def photos_mark_timed_out(*, photo_ids: Sequence[int], seconds: int) -> None:
+    """Fail photos whose processing ran past its time limit; their originals stay for a retry."""
+    for photo_id in photo_ids:
+        tagging.photo_mark_failed(
+            photo_id=photo_id,
+            reason=f"Processing took longer than {seconds} seconds. Try again, or upload a smaller image.",
+        )
+
+
+def photo_processing_retry(*, photo: Photo) -> Photo:
+    """Queue a failed photo for processing again; refuse when there is nothing left to process."""
+    if photo.status != Photo.Status.FAILED:
+        raise ValidationError({"status": [f"Only a failed photo can be retried; this one is {photo.status}."]})
+    if not photo.original and not photo.has_copies:
+        raise ValidationError({"status": [MISSING_ORIGINAL]})
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo.pk).update(
+            status=Photo.Status.PROCESSING, status_reason="", tagging_attempts=0, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: photo_processing_queue(photo_id=photo.pk))
+    photo.refresh_from_db()
+    return photo
+
+
+def photo_processing_queue(*, photo_id: int) -> None:
+    """Queue one photo's processing (call it on commit)."""
+    # Imported here: the task module is loaded by the worker, not by every web import.
+    from recognition.tasks import process_photo
+
+    process_photo.delay(photo_id)
