@@ -177,8 +177,8 @@ def photo_create(
             photo.original.save(generated_name(upload.extension), ContentFile(upload.data), save=False)
             photo.save()
             _hashtags_sync(photo)
+            # Mentions in the caption are notified once the photo is processed and others may see it.
             transaction.on_commit(lambda: photo_processing_queue(photo_id=photo.pk))
-            notifications.mentions_notify_on_commit(author=owner, photo=photo, text=photo.caption)
     except BaseException:
         if photo.original.name:
             originals_storage().delete(photo.original.name)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from photos import tagging
 from photos.imaging import generated_name
 from photos.models import Photo, originals_storage
+from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
                 Photo.objects.filter(pk=p.photo.pk).update(**fields)
             results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
             tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
+            for p in prepared:
+                # Mentioned people are told once they can see the photo: now, not at upload.
+                notifications.mentions_notify_on_commit(author=p.photo.owner, photo=p.photo, text=p.photo.caption)
             if not keep:
                 gone = [p.photo.original.name for p in prepared if p.rendered is not None]
                 transaction.on_commit(lambda: [originals_storage().delete(name) for name in gone])
@@ -141,7 +145,8 @@ def photos_process(*, photo_ids: Sequence[int]) -> int:
     attempt counter is bumped before the work starts: a photo that keeps killing workers is
     eventually given up by the sweeper.
     """
-    photos = list(Photo.objects.filter(pk__in=photo_ids, status=Photo.Status.PROCESSING).order_by("pk"))
+    photos = Photo.objects.filter(pk__in=photo_ids, status=Photo.Status.PROCESSING).select_related("owner")
+    photos = list(photos.order_by("pk"))
     if not photos:
         return 0
     Photo.objects.filter(pk__in=[p.pk for p in photos]).update(

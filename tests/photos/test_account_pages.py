@@ -71,7 +71,7 @@ def test_followers_lists_show_avatars_names_and_follow_buttons(client, user, dja
     assert ">Unfollow</button>" in max_item and ">Follow</button>" in ned_item
     FollowFactory.create_batch(10, followee=owner)
     # session, user, profile with counts, visible photo count, page count, follows with the visitor's status
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # + the header's unread badge
         client.get("/u/lea/followers/")
 
 

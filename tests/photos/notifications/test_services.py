@@ -8,6 +8,7 @@ from photos import services
 from photos.models import Follow, Notification, Photo
 from photos.notifications.mentions import mentions_in
 from photos.notifications.services import mentions_notify, notification_settings_update, notifications_mark_read
+from photos.processing.services import photos_process
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
 from tests.helpers import jpeg_bytes
 
@@ -116,6 +117,10 @@ def test_mentions_in_captions_and_comments_notify_who_can_see_the_photo(django_c
         followers_only = services.photo_create(
             owner=author, image=_jpeg(), caption="@ann @bob @zed", visibility="followers"
         )
+    # Nobody is told of a photo still processing (nobody else may see it yet); they are once it is done.
+    assert not Notification.objects.filter(kind=Kind.MENTION).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert photos_process(photo_ids=[public.pk, followers_only.pk]) == 2
     assert list(
         Notification.objects.filter(kind=Kind.MENTION, photo=public)
         .values_list("recipient__username", flat=True)
