@@ -132,7 +132,14 @@ def main() -> None:
 
         started = time.perf_counter()
         call_command(
-            "seed", users=args.users, photos=args.photos, follows=args.follows, views=args.views, seed=1, verbosity=0
+            "seed",
+            users=args.users,
+            photos=args.photos,
+            follows=args.follows,
+            views=args.views,
+            seed=1,
+            no_item_model=True,
+            verbosity=0,
         )
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # fresh statistics, as autovacuum would leave them
