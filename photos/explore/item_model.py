@@ -35,7 +35,8 @@ HALF_LIFE_DAYS = 60.0
 POPULARITY_HALF_LIFE_DAYS = 7.0
 WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
-NEIGHBOURS_PER_PHOTO = 20
+# A photo's nearest photos kept; Explore reads the photos that list a history photo among theirs.
+NEIGHBOURS_PER_PHOTO = 50
 # People besides the person asking who must have interacted with both photos of a co-view.
 MIN_OTHER_PEOPLE = 3
 MIN_PEOPLE_IN_COMMON = MIN_OTHER_PEOPLE + 1
