@@ -113,3 +113,10 @@ def test_a_starting_worker_builds_the_missing_model(monkeypatch):
 def test_seeding_a_site_builds_the_item_model():
     call_command("seed", users=20, photos=30, follows=10, views=300, seed=7, verbosity=0)
     assert PopularPhoto.objects.exists() and model_state.watermark_get() == model_state.latest_ids()
+
+
+def test_the_demo_builds_the_item_model(django_capture_on_commit_callbacks):
+    model_state.state_clear()
+    with django_capture_on_commit_callbacks():  # the photos' tagging is queued, not run
+        call_command("demo")
+    assert model_state.watermark_get() == model_state.latest_ids()
