@@ -10,7 +10,7 @@ find among the films they have not rated in training. Three rankings:
 
 - popularity: the films with the most training ratings;
 - co-view: ``photos.explore.similarity.item_neighbours`` on the training matrix with the product's
-  NEIGHBOURS_PER_PHOTO and its privacy threshold (MIN_PEOPLE_IN_COMMON people behind every pair,
+  NEIGHBOURS_PER_PHOTO and LISTED_AT_MOST, and its privacy threshold (MIN_PEOPLE_IN_COMMON people behind every pair,
   kept as is: the rule costs a little accuracy here and the figure is the product's), read and
   summed as ``photos.explore.scoring`` does (candidate side, similarities squared);
 - blend: co-view plus popularity, each scaled to 0..1 per person, with the product's weights
@@ -71,7 +71,12 @@ def _scaled(scores: np.ndarray) -> np.ndarray:
 def evaluate(seed: int = 1) -> dict:
     """Return hit-rate@10 and NDCG@10 of popularity, co-view and the blend on a random 80/20 split."""
     from photos.explore import similarity
-    from photos.explore.item_model import MAX_PER_PERSON, MIN_PEOPLE_IN_COMMON, NEIGHBOURS_PER_PHOTO
+    from photos.explore.item_model import (
+        LISTED_AT_MOST,
+        MAX_PER_PERSON,
+        MIN_PEOPLE_IN_COMMON,
+        NEIGHBOURS_PER_PHOTO,
+    )
     from photos.explore.scoring import CO_VIEW_POWER
     from photos.explore.selectors import BLEND
 
@@ -96,6 +101,7 @@ def evaluate(seed: int = 1) -> dict:
     neighbours = similarity.item_neighbours(
         matrix, np.arange(shape[1]), k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON
     )
+    neighbours = similarity.listed_at_most(neighbours, LISTED_AT_MOST)
     # Explore reads the candidates that list a history item among their nearest (anchor = neighbour).
     closeness = sparse.csr_array(
         (neighbours.score**CO_VIEW_POWER, (neighbours.neighbour, neighbours.photo)), shape=(shape[1], shape[1])

@@ -37,6 +37,9 @@ WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
 # A photo's nearest photos kept; Explore reads the photos that list a history photo among theirs.
 NEIGHBOURS_PER_PHOTO = 50
+# A photo is kept in the lists of its this many closest photos only: Explore reads the rows that
+# list a history photo, and a photo everybody saw would be listed by tens of thousands.
+LISTED_AT_MOST = 200
 # People besides the person asking who must have interacted with both photos of a co-view.
 MIN_OTHER_PEOPLE = 3
 MIN_PEOPLE_IN_COMMON = MIN_OTHER_PEOPLE + 1
@@ -143,9 +146,10 @@ def neighbours_build(interactions: Interactions) -> similarity.Neighbours:
     matrix, photo_ids = audience_matrix(interactions)
     norms = similarity.column_norms(matrix)
     model_state.norms_set(photo_ids, norms)
-    return similarity.item_neighbours(
+    neighbours = similarity.item_neighbours(
         matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON, norms=norms
     )
+    return similarity.listed_at_most(neighbours, LISTED_AT_MOST)
 
 
 def _pool_members(photo_ids: np.ndarray, scores: np.ndarray, keys: np.ndarray, photos: np.ndarray) -> np.ndarray:

@@ -140,6 +140,19 @@ def item_neighbours(
     return Neighbours(photo_ids[rows], photo_ids[cols], scores, people.astype(np.int64))
 
 
+def listed_at_most(neighbours: Neighbours, limit: int) -> Neighbours:
+    """Return ``neighbours`` without the pairs past the ``limit`` closest that list the same photo.
+
+    A photo many people saw is among the nearest of tens of thousands: a person who saw it would
+    make Explore read all those rows. Its ``limit`` closest keep it; with squared similarities the
+    others add little.
+    """
+    keep = np.sort(top_k_per_group(neighbours.neighbour, neighbours.score, limit))
+    return Neighbours(
+        neighbours.photo[keep], neighbours.neighbour[keep], neighbours.score[keep], neighbours.people[keep]
+    )
+
+
 def popularity(photos: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct photos and the sum of ``values`` for each."""
     photo_ids, index = np.unique(photos, return_inverse=True)
