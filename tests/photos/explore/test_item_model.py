@@ -142,3 +142,14 @@ def test_neighbours_of_some_photos_only_are_those_of_the_full_computation():
         matrix, ids, k=4, min_people=3, only=np.array([2]), norms=similarity.column_norms(matrix) * 2
     )
     assert np.allclose(halved.score, [expected[key] / 4 for key in zip(halved.photo, halved.neighbour, strict=True)])
+
+
+def test_a_photo_is_kept_in_the_lists_of_its_closest_photos_only():
+    found = similarity.Neighbours(
+        photo=np.array([1, 2, 3, 1]),
+        neighbour=np.array([9, 9, 9, 8]),
+        score=np.array([0.2, 0.9, 0.5, 0.1]),
+        people=np.array([4, 4, 4, 4]),
+    )
+    kept = similarity.listed_at_most(found, 2)
+    assert sorted(zip(kept.photo.tolist(), kept.neighbour.tolist(), strict=True)) == [(1, 8), (2, 9), (3, 9)]
