@@ -3,9 +3,11 @@
 from dataclasses import asdict
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import DatabaseError
 
 from photos.explore.item_model import item_model_rebuild
+from photos.explore.refresh import item_model_refresh
 from photos.media_gc import media_gc
 
 
@@ -13,6 +15,18 @@ from photos.media_gc import media_gc
 def rebuild_item_model() -> dict:
     """Rebuild Explore's photo neighbours and popularity pools from recent history (beat)."""
     return asdict(item_model_rebuild())
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def refresh_item_model() -> dict:
+    """Bring Explore's item model up to date with the latest interactions, or build it if there is none (beat)."""
+    return asdict(item_model_refresh())
+
+
+@worker_ready.connect
+def build_item_model_when_missing(sender, **kwargs) -> None:
+    """Queue a refresh when a worker starts: a site without a model gets one now, not at the next beat."""
+    refresh_item_model.delay()
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)

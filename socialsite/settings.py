@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "photos.tasks.rebuild_item_model",
         "schedule": timedelta(minutes=30),
     },
+    # Explore reacts within a minute: the neighbours of photos touched since the last run (photos.explore.refresh).
+    "refresh-item-model": {
+        "task": "photos.tasks.refresh_item_model",
+        "schedule": timedelta(seconds=min(env.int("EXPLORE_REFRESH_SECONDS", default=30), 60)),
+    },
     "collect-orphaned-media": {
         "task": "photos.tasks.collect_orphaned_media",
         "schedule": timedelta(days=1),

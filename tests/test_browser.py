@@ -270,6 +270,11 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(browser_page, l
     page.get_by_role("button", name="Delete").click()
     page.wait_for_url(f"{live_server.url}/u/dora/")
     assert not type(own).objects.filter(pk=own.pk).exists()
+    # Clearing the history asks in a dialog; once accepted, the server does not ask again.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Clear history…").click()
+    page.wait_for_url(f"{live_server.url}/u/dora/")
+    expect(page.get_by_text("History cleared")).to_be_visible()
 
     # The API docs: Swagger UI renders the schema with its setup script loaded as a file.
     visit("/api/docs/")

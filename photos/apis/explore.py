@@ -15,7 +15,10 @@ from photos.limits import MAX_PAGE_SIZE, PAGE_SIZE
 
 
 class ReasonSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["co_view", "tag", "category", "popular"])
+    kind = serializers.ChoiceField(
+        choices=["co_view", "tag", "category", "popular", "recent"],
+        help_text="popular: at least 10 views this week; recent: picked from recent activity or new photos.",
+    )
     text = serializers.CharField(help_text="The reason in words, e.g. “Because you viewed 3 photos tagged beach”.")
     photo_id = serializers.IntegerField(
         allow_null=True, help_text="co_view: the photo you viewed that people also viewed this one with."
@@ -47,7 +50,7 @@ class ExploreApi(APIView):
 
     @extend_schema(
         description="Photos you have not seen, best first, each with the reasons it is recommended. "
-        "Anonymous visitors get the popular public photos.",
+        "Anonymous visitors get the most active public photos. Never empty while a photo is visible to you.",
         parameters=[InputSerializer],
         responses=inline_serializer(
             "RecommendationPage",

@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
 
-from photos.explore import similarity
+from photos.explore import model_state, similarity
 from photos.models import Comment, Like, PhotoNeighbor, PhotoTag, PhotoView, PopularPhoto
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,11 @@ HALF_LIFE_DAYS = 60.0
 POPULARITY_HALF_LIFE_DAYS = 7.0
 WEEK_DAYS = 7.0
 MAX_PER_PERSON = 500
-NEIGHBOURS_PER_PHOTO = 20
+# A photo's nearest photos kept; Explore reads the photos that list a history photo among theirs.
+NEIGHBOURS_PER_PHOTO = 50
+# A photo is kept in the lists of its this many closest photos only: Explore reads the rows that
+# list a history photo, and a photo everybody saw would be listed by tens of thousands.
+LISTED_AT_MOST = 200
 # People besides the person asking who must have interacted with both photos of a co-view.
 MIN_OTHER_PEOPLE = 3
 MIN_PEOPLE_IN_COMMON = MIN_OTHER_PEOPLE + 1
@@ -97,12 +101,21 @@ def _rows(queryset: QuerySet, user_field: str, time_field: str) -> np.ndarray:
     return np.fromiter(rows.iterator(chunk_size=20_000), dtype=ROW)
 
 
-def interactions_load(*, now: datetime) -> Interactions:
-    """Return the views, likes and comments of the model window before ``now``, but owners' of their own photos."""
+def interactions_load(*, now: datetime, people: list[int] | None = None) -> Interactions:
+    """Return the views, likes and comments of the model window before ``now``, but owners' of their own photos.
+
+    ``people`` limits them to those people's (the incremental refresh).
+    """
     since = now - WINDOW
     views = PhotoView.objects.filter(viewed_at__gte=since, viewed_at__lte=now).exclude(user=F("photo__owner"))
     likes = Like.objects.filter(created_at__gte=since, created_at__lte=now).exclude(user=F("photo__owner"))
     comments = Comment.objects.filter(created_at__gte=since, created_at__lte=now).exclude(author=F("photo__owner"))
+    if people is not None:
+        views, likes, comments = (
+            views.filter(user__in=people),
+            likes.filter(user__in=people),
+            comments.filter(author__in=people),
+        )
     parts = {
         "view": _rows(views, "user_id", "viewed_at"),
         "like": _rows(likes, "user_id", "created_at"),
@@ -118,12 +131,25 @@ def interactions_load(*, now: datetime) -> Interactions:
     )
 
 
-def neighbours_build(interactions: Interactions) -> similarity.Neighbours:
-    """Return each photo's nearest photos by who interacted with both, recent interactions weighing more."""
+def audience_matrix(interactions: Interactions):
+    """Return the people x photos matrix of time-decayed weights (each person's latest only) and its photo ids."""
     keep = similarity.most_recent_per_user(interactions.users, interactions.ages_days, MAX_PER_PERSON)
     values = interactions.weights[keep] * similarity.decay(interactions.ages_days[keep], HALF_LIFE_DAYS)
-    matrix, photo_ids = similarity.interaction_matrix(interactions.users[keep], interactions.photos[keep], values)
-    return similarity.item_neighbours(matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON)
+    return similarity.interaction_matrix(interactions.users[keep], interactions.photos[keep], values)
+
+
+def neighbours_build(interactions: Interactions) -> similarity.Neighbours:
+    """Return each photo's nearest photos by who interacted with both, recent interactions weighing more.
+
+    The photos' audience norms are kept in the cache for the incremental refresh.
+    """
+    matrix, photo_ids = audience_matrix(interactions)
+    norms = similarity.column_norms(matrix)
+    model_state.norms_set(photo_ids, norms)
+    neighbours = similarity.item_neighbours(
+        matrix, photo_ids, k=NEIGHBOURS_PER_PHOTO, min_people=MIN_PEOPLE_IN_COMMON, norms=norms
+    )
+    return similarity.listed_at_most(neighbours, LISTED_AT_MOST)
 
 
 def _pool_members(photo_ids: np.ndarray, scores: np.ndarray, keys: np.ndarray, photos: np.ndarray) -> np.ndarray:
@@ -206,6 +232,8 @@ def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
     """Rebuild the photo neighbours and popularity pools from the interactions before ``now``."""
     started = time.perf_counter()
     now = now or timezone.now()
+    # Taken before reading: what arrives during the build is left to the next refresh.
+    marks = model_state.latest_ids()
     interactions = interactions_load(now=now)
     neighbours = neighbours_build(interactions)
     pools = pools_build(interactions)
@@ -229,6 +257,7 @@ def item_model_rebuild(*, now: datetime | None = None) -> ItemModelReport:
                 "week_views": pools.week_views,
             },
         )
+    model_state.watermark_set(marks)
     report = ItemModelReport(
         interactions=len(interactions.users),
         people=len(np.unique(interactions.users)),

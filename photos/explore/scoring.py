@@ -24,6 +24,9 @@ NEIGHBOUR = np.dtype([("anchor", np.int64), ("photo", np.int64), ("score", np.fl
 POOLED = np.dtype([("photo", np.int64), ("pool", np.int64), ("score", np.float64), ("week_views", np.int64)])
 SITE = -1  # the pool index of the site-wide pool
 SIGNALS = ("co_view", "content", "popularity")
+# Similarities are squared before they add up: one very close anchor counts more than several
+# loose ones (NDCG@10 on MovieLens-100K 0.364 -> 0.380, bench/recs_eval.py).
+CO_VIEW_POWER = 2.0
 # The people a neighbour pair must rest on for Explore to use it: MIN_OTHER_PEOPLE besides the asker,
 # who is presumed to be one of them. The asker interacted with the anchor (it is in their history),
 # and may have been counted on the candidate too: a view cleared or a like undone since the model
@@ -80,8 +83,11 @@ def evidence_read(profile: TasteProfile, *, co_view: bool, content: bool) -> Evi
     """Read the neighbours of the recent history and the pools of the site and of the person's tastes."""
     neighbours = np.empty(0, dtype=NEIGHBOUR)
     if profile.history and co_view:
-        rows = PhotoNeighbor.objects.filter(photo_id__in=list(profile.history), people__gte=MIN_NEIGHBOUR_PEOPLE)
-        neighbours = np.fromiter(rows.values_list("photo_id", "neighbor_id", "score", "people"), dtype=NEIGHBOUR)
+        # The candidates that list a history photo among their nearest, not the history photos' own
+        # nearest: each candidate then rests on its closest few, and a photo close to everything
+        # cannot ride on every anchor's list (NDCG@10 on MovieLens-100K: 0.355 one way, 0.38 this).
+        rows = PhotoNeighbor.objects.filter(neighbor_id__in=list(profile.history), people__gte=MIN_NEIGHBOUR_PEOPLE)
+        neighbours = np.fromiter(rows.values_list("neighbor_id", "photo_id", "score", "people"), dtype=NEIGHBOUR)
     wanted = Q(tag__isnull=True, category="")
     if content:
         tastes = Q(tag_id__in=profile.top_tag_ids(POOL_TASTES)) | Q(category__in=profile.top_categories(POOL_TASTES))
@@ -120,7 +126,9 @@ def candidates_score(
     neighbours = evidence.neighbours
     neighbours = neighbours[np.isin(neighbours["photo"], candidates) & np.isin(neighbours["anchor"], anchors)]
     at = np.searchsorted(candidates, neighbours["photo"])
-    contribution = history_weights[np.searchsorted(history_ids, neighbours["anchor"])] * neighbours["score"]
+    contribution = (
+        history_weights[np.searchsorted(history_ids, neighbours["anchor"])] * neighbours["score"] ** CO_VIEW_POWER
+    )
     co_view = np.bincount(at, weights=contribution, minlength=size)
     best, found = _best(at, contribution, size)
     anchor, people = np.full(size, -1), np.zeros(size, dtype=np.int64)

@@ -9,11 +9,17 @@ scores are blended:
 - content: its CNN tags and categories match those of the recent history, recent photos weighing more;
 - popularity: many people viewed it lately, which is all there is to go on for someone new.
 
+When the model has fewer than MAX_RESULTS photos for the person (no model yet, a new person),
+``photos.explore.sources`` fills the rest from a live ranking, so Explore is never empty while a
+photo is visible. The first page is varied: at most MAX_PER_OWNER photos of an owner, and
+``diversity.MAX_PER_TAG`` of a tag.
+
 Every candidate passes through ``photos_visible_to``; the person's own photos and photos they
 viewed, liked or commented on are left out, and no owner fills the grid. A result's reasons are
 written from the very evidence that scored it. The number of queries is fixed whatever the page size.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +29,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.explore.diversity import first_page_varied
 from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
 from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, evidence_read
+from photos.explore.sources import FILL_SOURCES, Reason, people_count, popularity_reason, surest_tag
 from photos.limits import PAGE_SIZE
 from photos.models import Comment, Like, Photo, PhotoView
 from photos.selectors import Viewer, photo_list, photos_visible_to
@@ -38,18 +46,10 @@ SHORTLIST = 3 * MAX_RESULTS // 2
 # A signal is given as a reason when it brought at least this share of the score (the top one always is).
 REASON_SHARE = 0.2
 EXCERPT = 60
-# Counts of other people's views below this are not given exactly: with a fake account or two, a
-# small number tells who viewed what ("2 people": the fake account and the one person watched).
-EXACT_COUNT_FROM = 10
+# A filled-in photo scores just below the model's last: the model's evidence comes first.
+FILL_BELOW = 0.999
 
-
-@dataclass(frozen=True)
-class Reason:
-    kind: str  # "co_view", "tag", "category" or "popular"
-    text: str
-    photo_id: int | None = None
-    tag: str | None = None
-    count: int | None = None
+__all__ = ["Reason"]
 
 
 @dataclass
@@ -92,8 +92,8 @@ def _seen_flags(viewer: Viewer) -> dict:
     }
 
 
-def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool]]:
-    """Return (owner id, owner username, caption excerpt, seen) of those photos ``viewer`` may see."""
+def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
+    """Return (owner id, owner username, caption excerpt, seen, surest tag) of those photos ``viewer`` may see."""
     ids = photo_ids
     if connection.vendor == "postgresql":
         # One array parameter: a couple of hundred placeholders cost more to build and parse than to run.
@@ -102,15 +102,10 @@ def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, 
         photos_visible_to(viewer)
         .filter(pk__in=ids)
         .order_by()
-        .annotate(excerpt=Left("caption", EXCERPT + 1), **_seen_flags(viewer))
-        .values_list("pk", "owner_id", "owner__username", "excerpt", "viewed", "liked_it", "commented")
+        .annotate(excerpt=Left("caption", EXCERPT + 1), tag=surest_tag(), **_seen_flags(viewer))
+        .values_list("pk", "owner_id", "owner__username", "excerpt", "tag", "viewed", "liked_it", "commented")
     )
-    return {pk: (owner_id, username, excerpt, any(seen)) for pk, owner_id, username, excerpt, *seen in rows}
-
-
-def _people_count(count: int) -> int | None:
-    """Return ``count`` of other people if it is large enough to say exactly, else None ("a few")."""
-    return count if count >= EXACT_COUNT_FROM else None
+    return {pk: (owner_id, username, excerpt, any(seen), tag) for pk, owner_id, username, excerpt, tag, *seen in rows}
 
 
 def _anchor_label(username: str, excerpt: str) -> str:
@@ -132,7 +127,7 @@ def _reasons(scores: Scores, at: int, profile: TasteProfile, pools: list, anchor
         if name == "co_view":
             anchor = int(scores.anchor[at])
             text = f"People who viewed {_anchor_label(*anchors[anchor])} also viewed this"
-            reasons.append(Reason("co_view", text, photo_id=anchor, count=_people_count(int(scores.people[at]))))
+            reasons.append(Reason("co_view", text, photo_id=anchor, count=people_count(int(scores.people[at]))))
         elif name == "content":
             kind, key = pools[scores.pool[at]]
             taste = profile.tags[key] if kind == "tag" else profile.categories[key]
@@ -145,15 +140,19 @@ def _reasons(scores: Scores, at: int, profile: TasteProfile, pools: list, anchor
                 reasons.append(
                     Reason("category", f"Because you {verb} {count} {taste.name} photo{plural}", count=count)
                 )
-        elif scores.week_views[at]:
-            reasons.append(Reason("popular", "Popular this week", count=_people_count(int(scores.week_views[at]))))
         else:
-            reasons.append(Reason("popular", "Popular on socialsite"))
+            # Fewer than POPULAR_FROM views this week is not called popular.
+            reasons.append(popularity_reason(int(scores.week_views[at])))
     return reasons
 
 
 def ranked_for(viewer: Viewer, *, weights: Weights = BLEND) -> list[tuple[int, float, list[Reason]]]:
-    """Return (photo id, score, reasons) of everything Explore would show ``viewer``, best first."""
+    """Return (photo id, score, reasons) of everything Explore would show ``viewer``, best first.
+
+    The item model's picks come first; when it has fewer than MAX_RESULTS (no model yet, or
+    nothing for this person) the FILL_SOURCES fill the rest, so that Explore is never empty
+    while a photo is visible. The first page holds at most MAX_PER_TAG photos of a tag.
+    """
     history = recent_history(viewer, limit=HISTORY_SIZE) if viewer.is_authenticated else {}
     profile = taste_profile(history)
     evidence = evidence_read(profile, co_view=bool(weights.co_view), content=bool(weights.content))
@@ -162,26 +161,50 @@ def ranked_for(viewer: Viewer, *, weights: Weights = BLEND) -> list[tuple[int, f
     best = np.lexsort((-scores.photo, -scores.score))[:SHORTLIST]
     best = best[scores.score[best] > 0]
     visible = _visible(viewer, scores.photo[best].tolist() + list(history))
-    anchors = {pk: (username, excerpt) for pk, (_, username, excerpt, _) in visible.items() if pk in history}
-    owners = {
-        pk: owner_id
-        for pk, (owner_id, _, _, seen) in visible.items()
+    anchors = {pk: (username, excerpt) for pk, (_, username, excerpt, _, _) in visible.items() if pk in history}
+    offered = {
+        pk: (owner_id, tag)
+        for pk, (owner_id, _, _, seen, tag) in visible.items()
         if pk not in history and not seen and owner_id != viewer.pk
     }
     if len(anchors) < len(history):
         # An anchor the viewer may no longer see (made private since) is neither used nor named.
         scores = candidates_score(evidence, profile, candidates, list(anchors), weights)
-    scores = scores.subset(np.searchsorted(scores.photo, np.array(sorted(owners), dtype=np.int64)))
+    scores = scores.subset(np.searchsorted(scores.photo, np.array(sorted(offered), dtype=np.int64)))
     ranked, per_owner = [], {}
     for at in np.lexsort((-scores.photo, -scores.score)).tolist():
-        photo_id, owner_id = int(scores.photo[at]), owners[int(scores.photo[at])]
+        photo_id = int(scores.photo[at])
+        owner_id, tag = offered[photo_id]
         if scores.score[at] <= 0 or per_owner.get(owner_id, 0) >= MAX_PER_OWNER:
             continue
         per_owner[owner_id] = per_owner.get(owner_id, 0) + 1
-        ranked.append((photo_id, float(scores.score[at]), _reasons(scores, at, profile, evidence.pools, anchors)))
+        ranked.append((photo_id, float(scores.score[at]), _reasons(scores, at, profile, evidence.pools, anchors), tag))
         if len(ranked) == MAX_RESULTS:
             break
-    return ranked
+    _fill(viewer, ranked, per_owner, list(history))
+    ranked = first_page_varied(ranked, lambda entry: entry[3], page=PAGE_SIZE)
+    # A photo moved after the first page shows no higher a score than the one before it.
+    result, ceiling = [], math.inf
+    for photo_id, score, reasons, _ in ranked:
+        ceiling = min(ceiling, score)
+        result.append((photo_id, ceiling, reasons))
+    return result
+
+
+def _fill(viewer: Viewer, ranked: list, per_owner: dict[int, int], history: list[int]) -> None:
+    """Append the FILL_SOURCES' candidates to ``ranked`` up to MAX_RESULTS, below the model's last score."""
+    for source in FILL_SOURCES:
+        if len(ranked) >= MAX_RESULTS:
+            return
+        floor = (ranked[-1][1] if ranked else 1.0) * FILL_BELOW
+        taken = {photo_id for photo_id, *_ in ranked}
+        for candidate in source.candidates(viewer, history=history, limit=SHORTLIST):
+            if candidate.photo_id in taken or per_owner.get(candidate.owner_id, 0) >= MAX_PER_OWNER:
+                continue
+            per_owner[candidate.owner_id] = per_owner.get(candidate.owner_id, 0) + 1
+            ranked.append((candidate.photo_id, floor * candidate.score, [candidate.reason], candidate.tag_id))
+            if len(ranked) == MAX_RESULTS:
+                return
 
 
 def explore_for(
@@ -191,8 +214,14 @@ def explore_for(
     ranked = ranked_for(viewer, weights=weights)
     start = 0
     if after is not None:
+        # The ranking is not sorted by score alone (the first page is varied): start after the
+        # cursor's photo, or when it has left the ranking since, at the first scoring below it.
+        position = next((i for i, (pk, _, _) in enumerate(ranked) if pk == after.photo_id), None)
         key = (after.score, after.photo_id)
-        start = next((i for i, (pk, score, _) in enumerate(ranked) if (score, pk) < key), len(ranked))
+        if position is not None:
+            start = position + 1
+        else:
+            start = next((i for i, (pk, score, _) in enumerate(ranked) if (score, pk) < key), len(ranked))
     window = ranked[start : start + size]
     photos = {}
     if window:

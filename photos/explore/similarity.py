@@ -78,26 +78,45 @@ def _blocks(work: np.ndarray, budget: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
+def column_norms(matrix: sparse.csr_array) -> np.ndarray:
+    """Return the Euclidean norm of each column (a photo's audience vector)."""
+    return np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=0), dtype=np.float64)).ravel()
+
+
 def item_neighbours(
-    matrix: sparse.csr_array, photo_ids: np.ndarray, *, k: int, min_people: int, block_work: int = BLOCK_WORK
+    matrix: sparse.csr_array,
+    photo_ids: np.ndarray,
+    *,
+    k: int,
+    min_people: int,
+    block_work: int = BLOCK_WORK,
+    norms: np.ndarray | None = None,
+    only: np.ndarray | None = None,
 ) -> Neighbours:
     """Return each photo's ``k`` most similar photos by cosine of their audiences.
 
     ``matrix`` is people x photos with non-negative weights. A pair needs at least ``min_people``
     people in common: a shared viewer or two is noise, and showing the pair to one of them (or to
     one fake account) would reveal what the other one viewed.
+
+    ``only`` (column indices) limits the result to those photos' neighbours, and ``norms`` gives
+    the columns' norms: the incremental refresh passes the people of a few photos only, and the
+    site-wide norms of the other photos, which that partial matrix cannot know.
     """
     if min_people < MIN_PEOPLE:
         raise ValueError(
             f"min_people must be at least {MIN_PEOPLE} so a pair never exposes one or two people, got {min_people}"
         )
     matrix = sparse.csr_array(matrix, dtype=np.float64)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=0))).ravel()
+    norms = column_norms(matrix) if norms is None else norms
     normalised = (matrix @ sparse.diags_array(1.0 / np.where(norms > 0, norms, 1.0))).tocsr()
     binary = normalised.copy()
     binary.data = np.ones_like(binary.data)
     # photos x people, so that a block of photos is a slice of rows.
     normalised_t, binary_t = normalised.T.tocsr(), binary.T.tocsr()
+    index = np.arange(len(photo_ids)) if only is None else np.asarray(only, dtype=np.int64)
+    if only is not None:
+        normalised_t, binary_t = normalised_t[index], binary_t[index]
     history_sizes = np.diff(binary.indptr)
     work = binary_t @ history_sizes.astype(np.float64)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -108,7 +127,7 @@ def item_neighbours(
         # product's order depends on the structure only), which saves sorting tens of millions.
         if not np.array_equal(similarity.indices, overlap.indices):
             raise RuntimeError("similarity and overlap products differ in sparsity: weights must be positive")
-        rows = np.repeat(np.arange(start, end), np.diff(similarity.indptr))
+        rows = index[np.repeat(np.arange(start, end), np.diff(similarity.indptr))]
         keep = (overlap.data >= min_people) & (similarity.indices != rows)
         rows, cols = rows[keep], similarity.indices[keep]
         scores, people = similarity.data[keep], overlap.data[keep]
@@ -119,6 +138,19 @@ def item_neighbours(
         return Neighbours(empty, empty, np.array([], dtype=np.float64), empty)
     rows, cols, scores, people = (np.concatenate(column) for column in zip(*parts, strict=True))
     return Neighbours(photo_ids[rows], photo_ids[cols], scores, people.astype(np.int64))
+
+
+def listed_at_most(neighbours: Neighbours, limit: int) -> Neighbours:
+    """Return ``neighbours`` without the pairs past the ``limit`` closest that list the same photo.
+
+    A photo many people saw is among the nearest of tens of thousands: a person who saw it would
+    make Explore read all those rows. Its ``limit`` closest keep it; with squared similarities the
+    others add little.
+    """
+    keep = np.sort(top_k_per_group(neighbours.neighbour, neighbours.score, limit))
+    return Neighbours(
+        neighbours.photo[keep], neighbours.neighbour[keep], neighbours.score[keep], neighbours.people[keep]
+    )
 
 
 def popularity(photos: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from photos import services
 from photos.cursors import InvalidCursor
@@ -33,9 +33,13 @@ def history_pause(request: HttpRequest) -> HttpResponse:
     return redirect(request.user)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def history_clear(request: HttpRequest) -> HttpResponse:
+    # Clearing cannot be undone: without the confirmation (the JavaScript dialog sends it as a
+    # field), this page asks first.
+    if request.method == "GET" or request.POST.get("confirmed") != "1":
+        return render(request, "photos/history_clear.html")
     count = services.view_history_clear(user=request.user)
     messages.success(request, f"History cleared: {count} viewed photo{'s' if count != 1 else ''} forgotten.")
     return redirect(request.user)

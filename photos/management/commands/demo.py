@@ -7,6 +7,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from photos import services
+from photos.explore.item_model import item_model_rebuild
 from photos.models import User
 
 PASSWORD = "demo-photos-2026"  # noqa: S105 - a published demo password, for demo accounts only
@@ -55,4 +56,6 @@ class Command(BaseCommand):
             services.photo_create(
                 owner=users[owner], image=_sample_jpeg(sample), caption=caption, visibility=visibility
             )
+        # Explore ranks from the item model: build it now rather than at the next beat.
+        item_model_rebuild()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: log in as {', '.join(PEOPLE)} with password '{PASSWORD}'."))

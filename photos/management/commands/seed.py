@@ -25,6 +25,7 @@ from django.db import transaction
 from PIL import Image
 from tqdm import tqdm
 
+from photos.explore.item_model import item_model_rebuild
 from photos.models import Follow, Photo, PhotoSearchTerm, PhotoTag, PhotoView, Tag, User
 from photos.search.index import TagEvidence, index_photo
 
@@ -164,6 +165,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same site.")
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--password", default=None, help="Let every seeded account log in with this password.")
+        parser.add_argument(
+            "--no-item-model", action="store_true", help="Do not build Explore's item model afterwards (benchmarks)."
+        )
 
     def handle(self, *args, **options) -> None:
         users, photos = options["users"], options["photos"]
@@ -182,6 +186,9 @@ class Command(BaseCommand):
             photo_rows = self._photos(user_rows, photos)
             follows = self._follows(user_rows, options["follows"])
             views = self._views(user_rows, photo_rows, options["views"])
+        if not options["no_item_model"]:
+            # Explore ranks from the item model: build it now rather than at the next beat.
+            item_model_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(user_rows)} users ({self.prefix}0 ...), {len(photo_rows)} photos, {follows} follows "

@@ -105,3 +105,26 @@ def test_explore_still_names_a_tag_of_a_photo_in_sight():
     item_model_rebuild()
     reasons = [reason for item in explore_for(viewer, size=100).items for reason in item.reasons]
     assert any(reason.kind == "tag" and reason.tag == "mergerwithacme" for reason in reasons)
+
+
+def test_interests_chart_draws_shares_not_bars_scaled_to_the_top_row(client, user):
+    beach = TagFactory(name="beach", categories=["landscape"])
+    view(user, PhotoTagFactory(tag=beach, confidence=1.0).photo, *[PhotoFactory() for _ in range(3)])
+    client.force_login(user)
+    html = client.get(f"/u/{user.username}/").content.decode()
+    # beach is a quarter of the history: a quarter of the 170-unit bar, not all of it.
+    assert 'width="42"' in html and 'width="170"' not in html and "25%" in html
+
+
+def test_clearing_history_is_confirmed_first_and_deletes_the_view_dedupe_keys(client, user):
+    photo = PhotoFactory()
+    assert services.photo_view_record(user=user, photo=photo) is not None
+    assert services.photo_view_record(user=user, photo=photo) is None  # the 30-minute dedupe key
+    client.force_login(user)
+    profile = client.get(f"/u/{user.username}/").content.decode()
+    assert 'data-confirm="Clear your history?' in profile and 'data-confirmed-field="confirmed"' in profile
+    client.post("/accounts/history/clear/", {"confirmed": "1"})
+    # No trace left: opening the photo again is recorded, as for somebody who never opened it.
+    assert services.photo_view_record(user=user, photo=photo) is not None
+    services.view_history_clear(user=user)
+    assert services.photo_view_record(user=user, photo=photo) is not None

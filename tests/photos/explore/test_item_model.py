@@ -126,3 +126,30 @@ def test_owners_interactions_with_their_own_photos_are_not_counted():
     PhotoView.objects.create(user=people[0], photo=lonely)
     LikeFactory(user=owner, photo=PhotoFactory())  # the owner's taste for someone else's photo counts
     assert item_model_rebuild().interactions == 10
+
+
+def test_neighbours_of_some_photos_only_are_those_of_the_full_computation():
+    rng = np.random.default_rng(3)
+    matrix = sparse.csr_array((rng.random((40, 12)) < 0.5) * rng.random((40, 12)))
+    ids = np.arange(100, 112)
+    full = similarity.item_neighbours(matrix, ids, k=4, min_people=3)
+    part = similarity.item_neighbours(matrix, ids, k=4, min_people=3, only=np.array([2, 7]))
+    expected = {(p, n): s for p, n, s in zip(full.photo, full.neighbour, full.score, strict=True) if p in (102, 107)}
+    found = {(p, n): s for p, n, s in zip(part.photo, part.neighbour, part.score, strict=True)}
+    assert found.keys() == expected.keys() and all(np.isclose(found[key], expected[key]) for key in found)
+    # Norms given from outside (the site-wide ones a partial matrix lacks) are the ones used.
+    halved = similarity.item_neighbours(
+        matrix, ids, k=4, min_people=3, only=np.array([2]), norms=similarity.column_norms(matrix) * 2
+    )
+    assert np.allclose(halved.score, [expected[key] / 4 for key in zip(halved.photo, halved.neighbour, strict=True)])
+
+
+def test_a_photo_is_kept_in_the_lists_of_its_closest_photos_only():
+    found = similarity.Neighbours(
+        photo=np.array([1, 2, 3, 1]),
+        neighbour=np.array([9, 9, 9, 8]),
+        score=np.array([0.2, 0.9, 0.5, 0.1]),
+        people=np.array([4, 4, 4, 4]),
+    )
+    kept = similarity.listed_at_most(found, 2)
+    assert sorted(zip(kept.photo.tolist(), kept.neighbour.tolist(), strict=True)) == [(1, 8), (2, 9), (3, 9)]

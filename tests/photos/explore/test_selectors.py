@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from photos import services
 from photos.explore.item_model import item_model_rebuild
-from photos.explore.selectors import POPULARITY_ONLY, Cursor, explore_for, ranked_for
+from photos.explore.selectors import POPULARITY_ONLY, Cursor, Reason, explore_for, ranked_for
 from photos.models import Block, Photo, PhotoView
 from tests.factories import (
     CommentFactory,
@@ -49,15 +49,17 @@ def test_one_shared_viewer_is_not_enough_to_make_neighbours(user):
     assert all(reason.kind != "co_view" for item in explore_for(user).items for reason in item.reasons)
 
 
-def test_new_person_gets_popular_photos_with_reasons(user):
+def test_new_person_gets_popular_photos_then_the_rest_with_honest_reasons(user):
     popular, quieter, unseen = PhotoFactory(), PhotoFactory(), PhotoFactory()
-    crowd(4, popular)
+    crowd(10, popular)
     crowd(2, quieter)
     item_model_rebuild()
     items = explore_for(user).items
-    assert [item.photo.pk for item in items] == [popular.pk, quieter.pk]
-    assert items[0].reasons[0].text == "Popular this week" and items[0].reasons[0].count is None  # a few
-    assert unseen.pk not in ids(user)
+    assert [item.photo.pk for item in items] == [popular.pk, quieter.pk, unseen.pk]
+    assert items[0].reasons == [Reason("popular", "Popular this week", count=10)]
+    # Two views are not "popular", and a photo nobody viewed is offered as new (the live ranking).
+    assert items[1].reasons == [Reason("recent", "Viewed by others lately")]
+    assert items[2].reasons == [Reason("recent", "New on socialsite")]
 
 
 @pytest.mark.parametrize(("viewers", "count"), [(9, None), (10, 10)])
@@ -71,7 +73,9 @@ def test_counts_of_other_people_below_ten_are_not_exact(client, user, viewers, c
     co_view = item_for(user, together).reasons[0]
     assert co_view.kind == "co_view" and co_view.count == count
     assert co_view.text == "People who viewed “Sunset at the pier” also viewed this"
-    assert [(r.text, r.count) for r in item_for(user, popular).reasons] == [("Popular this week", count)]
+    # Fewer than ten views this week is not called popular.
+    text = "Popular this week" if count else "Viewed by others lately"
+    assert [(r.text, r.count) for r in item_for(user, popular).reasons] == [(text, count)]
     results = {
         item["photo"]["id"]: item["reasons"]
         for item in client_for(user).get("/api/v1/recommendations/").json()["results"]
@@ -80,15 +84,15 @@ def test_counts_of_other_people_below_ten_are_not_exact(client, user, viewers, c
     assert [r["count"] for r in results[popular.pk]] == [count]
     client.force_login(user)
     html = client.get("/explore/").content.decode()
-    assert "Popular this week" in html and ("(10 views)" in html) is (count == 10) and "(9 views)" not in html
+    assert (text in html) and ("(10 views)" in html) is (count == 10) and "(9 views)" not in html
 
 
-def test_old_popularity_is_not_called_this_week(user):
+def test_old_popularity_is_not_called_popular(user):
     photo = PhotoFactory()
-    for person in UserFactory.create_batch(2):
+    for person in UserFactory.create_batch(12):
         view(person, photo, days_ago=30)
     item_model_rebuild()
-    assert [reason.text for reason in item_for(user, photo).reasons] == ["Popular on socialsite"]
+    assert item_for(user, photo).reasons == [Reason("recent", "Viewed by others")]
 
 
 def test_content_reason_counts_the_tagged_photos_of_the_history(user):
@@ -218,18 +222,19 @@ def rich_history(user):
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_recommendations_run_a_fixed_number_of_queries(user, rich_history, size, django_assert_num_queries):
-    # history, its tags, neighbours, pools, the visible shortlist, page photos, their tags
-    with django_assert_num_queries(7):
+    # history, its tags, neighbours, pools, the visible shortlist, the live fill (the model has fewer
+    # than MAX_RESULTS here), page photos, their tags
+    with django_assert_num_queries(8):
         assert len(explore_for(user, size=size).items) == size
-    # visitors: pools, the visible shortlist, page photos, their tags
-    with django_assert_num_queries(4):
+    # visitors: pools, the visible shortlist, the live fill, page photos, their tags
+    with django_assert_num_queries(5):
         assert len(explore_for(AnonymousUser(), size=size).items) == size
 
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_api_returns_photos_scores_and_reasons_in_fixed_queries(user, rich_history, size, django_assert_num_queries):
     api = client_for(user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = api.get(f"/api/v1/recommendations/?page_size={size}")
     assert response.status_code == 200
     body = response.json()
@@ -243,7 +248,10 @@ def test_api_returns_photos_scores_and_reasons_in_fixed_queries(user, rich_histo
 def test_api_rejects_a_made_up_cursor_and_serves_visitors_popular_photos(api, rich_history):
     assert api.get("/api/v1/recommendations/?cursor=nonsense").status_code == 400
     results = api.get("/api/v1/recommendations/").json()["results"]
-    assert results and all(reason["kind"] == "popular" for result in results for reason in result["reasons"])
+    # Four viewers each: not "popular" (fewer than ten views this week), but offered.
+    assert results and all(
+        reason["text"] == "Viewed by others lately" for result in results for reason in result["reasons"]
+    )
 
 
 def test_explore_page_shows_the_grid_with_reasons(client, user, rich_history):
@@ -252,7 +260,7 @@ def test_explore_page_shows_the_grid_with_reasons(client, user, rich_history):
     assert "People who viewed" in html and "Because you" in html and 'class="reason"' in html
     assert client.get("/explore/", {"cursor": "garbage"}).status_code == 200  # a mangled link shows page one
     client.logout()
-    assert "Popular this week" in client.get("/explore/").content.decode()
+    assert "Viewed by others lately" in client.get("/explore/").content.decode()
 
 
 def test_view_recording_is_one_insert_and_repeats_touch_no_table(user, django_assert_num_queries):
@@ -272,7 +280,13 @@ def test_pausing_resuming_and_clearing_history_in_the_browser(client, user):
     client.post("/accounts/history/pause/", {"paused": "0"})
     client.get(f"/p/{other.pk}/")
     assert PhotoView.objects.filter(user=user).count() == 1
-    response = client.post("/accounts/history/clear/", follow=True)
+    # Without the confirmation (no JavaScript), the server asks first and deletes nothing.
+    asked = client.post("/accounts/history/clear/")
+    assert asked.status_code == 200 and "Clear your history?" in asked.content.decode()
+    assert 'name="confirmed" value="1"' in asked.content.decode()
+    assert PhotoView.objects.filter(user=user).count() == 1
+    assert "Clear your history?" in client.get("/accounts/history/clear/").content.decode()
+    response = client.post("/accounts/history/clear/", {"confirmed": "1"}, follow=True)
     assert "1 viewed photo forgotten" in response.content.decode()
     assert not PhotoView.objects.filter(user=user).exists()
 
