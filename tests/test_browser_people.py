@@ -92,7 +92,7 @@ def test_a_new_persons_first_feed_suggests_people_to_follow(browser_page, live_s
     shoot(page, "suggestions")
     suggestions.locator("li", has_text="Star Gazer").get_by_role("button", name="Follow").click()
     page.wait_for_url(f"{live_server.url}/")
-    expect(page.locator(".grid .card")).to_have_count(1)  # the feed now has star's photo
+    expect(page.locator(".feed-card")).to_have_count(1)  # the feed now has star's photo
     expect(page.get_by_text("People you may like")).to_have_count(0)
 
     page.goto(f"{live_server.url}/u/locked/")
