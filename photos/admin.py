@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from photos import services
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.people import services as account_services
 
 audit = logging.getLogger("socialsite.audit")
 
@@ -64,13 +65,13 @@ class UserAdmin(DeletesThroughServices, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_private" in form.changed_data:
             # Going public approves the waiting requests, as when the person does it themselves.
-            services.user_update(user=obj, is_private=obj.is_private)
+            account_services.user_update(user=obj, is_private=obj.is_private)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        services.users_delete(users=User.objects.filter(pk=obj.pk))
+        account_services.users_delete(users=User.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        services.users_delete(users=queryset)
+        account_services.users_delete(users=queryset)
 
 
 class PhotoTagInline(admin.TabularInline):

@@ -3,22 +3,18 @@
 import logging
 import re
 import unicodedata
-from datetime import timedelta
 from typing import BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from photos.imaging import generated_name, process_upload
+from photos.imaging import generated_name
 from photos.models import (
-    USERNAME_TAKEN,
     Block,
     Comment,
     Follow,
@@ -26,7 +22,6 @@ from photos.models import (
     Notification,
     Photo,
     PhotoTag,
-    PhotoView,
     Tag,
     User,
     originals_storage,
@@ -35,7 +30,6 @@ from photos.notifications import services as notifications
 from photos.processing.checks import upload_check
 from photos.processing.services import photo_processing_queue
 from photos.search.index import photo_search_document_refresh
-from photos.selectors import username_taken
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +38,9 @@ logger = logging.getLogger(__name__)
 # after normalising, because folding can lengthen it (``ß`` -> ``ss``, ``ﬃ`` -> ``ffi``).
 HASHTAG_RE = re.compile(r"(?<![\w&])#((?:\w|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)")
 HASHTAG_MAX_LENGTH = 64  # Tag.name
-VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
-# Names that would shadow API paths such as users/me/.
-RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}
-# An avatar is stored as a 320-pixel square: decode it no larger than twice that.
-AVATAR_DECODE_SIDE = 640
 
 
-def _decode_limits() -> dict:
+def decode_limits() -> dict:
     """Return the upload limits ``process_upload`` takes, from settings (read per call, not at import)."""
     return {
         "max_bytes": settings.PHOTO_MAX_BYTES,
@@ -60,70 +49,6 @@ def _decode_limits() -> dict:
         "max_decode_work": settings.PHOTO_MAX_DECODE_WORK,
         "max_decode_seconds": settings.PHOTO_DECODE_SECONDS,
     }
-
-
-def user_create(*, username: str, password: str, email: str = "") -> User:
-    """Create an account after checking the username and the password's strength.
-
-    The username is NFKC-normalised first and must be free whatever its case (``BOB`` beside ``bob``).
-    """
-    username = User.normalize_username(username)
-    if username.casefold() in RESERVED_USERNAMES:
-        raise ValidationError({"username": [f"The username '{username}' is reserved."]})
-    taken = ValidationError({"username": [USERNAME_TAKEN]})
-    if username_taken(username):
-        raise taken
-    user = User(username=username, email=email)
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages})
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise taken from None  # someone took it between the check and the insert
-    return user
-
-
-def user_update(
-    *,
-    user: User,
-    display_name: str | None = None,
-    bio: str | None = None,
-    avatar=None,
-    is_private: bool | None = None,
-    history_paused: bool | None = None,
-) -> User:
-    """Update the editable profile fields that were given.
-
-    A new avatar goes through the photo checks with its own, smaller pixel cap (judged from the
-    header), is decoded small and stored only as the re-encoded, metadata-free square. Nothing is
-    written when it is refused; the replaced avatar's file goes once the change is committed
-    (django-cleanup, as for every file field).
-    """
-    fields = {"display_name": display_name, "bio": bio, "is_private": is_private, "history_paused": history_paused}
-    for name, value in fields.items():
-        if value is not None:
-            setattr(user, name, value)
-    user.full_clean(exclude=["avatar"])
-    if avatar is not None:
-        limits = _decode_limits() | {"max_pixels": min(settings.AVATAR_MAX_PIXELS, settings.PHOTO_MAX_PIXELS)}
-        processed = process_upload(avatar, max_side=AVATAR_DECODE_SIDE, **limits)
-        user.avatar.save(generated_name(), ContentFile(processed.thumbnail), save=False)
-    try:
-        with transaction.atomic():
-            user.save()
-            if is_private is False:
-                # A public account has nothing left to approve: waiting requests become follows.
-                Follow.objects.filter(followee=user, status=Follow.Status.PENDING).update(status=Follow.Status.ACCEPTED)
-    except BaseException:
-        if avatar is not None:
-            _delete_files(user.avatar.name)
-        raise
-    return user
 
 
 def hashtag_normalise(text: str) -> str:
@@ -169,7 +94,7 @@ def photo_create(
     """
     photo = Photo(owner=owner, caption=caption, visibility=visibility, status=Photo.Status.PROCESSING)
     photo.full_clean(exclude=["image", "thumbnail", "original"])
-    limits = _decode_limits()
+    limits = decode_limits()
     del limits["max_decode_seconds"]  # nothing is decoded here
     upload = upload_check(image, **limits)
     try:
@@ -335,46 +260,6 @@ def comment_create(*, author: User, photo: Photo, text: str) -> Comment:
     return comment
 
 
-def photo_view_record(*, user: User, photo: Photo) -> PhotoView | None:
-    """Record that ``user`` opened someone else's photo; repeated opens in a short window count once.
-
-    The window is a cache key added only if absent (Redis SET NX EX), so the request path makes
-    one cache round trip and, for a new view, one INSERT: no read of the views table.
-    """
-    if not user.is_authenticated or user.pk == photo.owner_id or user.history_paused:
-        return None
-    window = int(VIEW_DEDUPE_WINDOW.total_seconds())
-    if not cache.add(_view_dedupe_key(user.pk, photo.pk), 1, timeout=window):
-        return None
-    # The photos with a live dedupe key, so that clearing the history can delete them: the cache
-    # API has no "delete by pattern" that works on Redis and locmem alike. Two views at the same
-    # instant may drop one id from the set; that key then outlives a clear by 30 minutes at most.
-    index_key = _view_dedupe_index_key(user.pk)
-    cache.set(index_key, cache.get(index_key, set()) | {photo.pk}, timeout=window)
-    return PhotoView.objects.create(user=user, photo=photo)
-
-
-def _view_dedupe_key(user_id: int, photo_id: int) -> str:
-    return f"photo-view:{user_id}:{photo_id}"
-
-
-def _view_dedupe_index_key(user_id: int) -> str:
-    return f"photo-view-index:{user_id}"
-
-
-def view_history_clear(*, user: User) -> int:
-    """Forget every photo ``user`` viewed, the recent-view dedupe keys included; return how many views were deleted.
-
-    Likes and comments are public acts the person can undo one by one, so they stay. The item
-    model keeps only sums over many people and forgets these views at its next rebuild.
-    """
-    deleted, _ = PhotoView.objects.filter(user=user).delete()
-    index_key = _view_dedupe_index_key(user.pk)
-    photo_ids = cache.get(index_key, set())
-    cache.delete_many([index_key, *(_view_dedupe_key(user.pk, photo_id) for photo_id in photo_ids)])
-    return deleted
-
-
 def photo_explanation_request(*, photo: Photo) -> str:
     """Ask a worker to draw where the CNN found each auto tag; return ``ready`` or ``queued``.
 
@@ -419,18 +304,4 @@ def interactions_delete(*, rows: QuerySet[Like] | QuerySet[Comment]) -> int:
         photo_ids = list(rows.values_list("photo_id", flat=True).distinct())
         deleted, _ = rows.delete()
         photo_counters_refresh(photo_ids=photo_ids)
-    return deleted
-
-
-def users_delete(*, users: QuerySet[User]) -> int:
-    """Delete accounts with everything they made; the photos they liked or commented on are recounted.
-
-    Their files go with their rows (django-cleanup deletes them once the deletion is committed).
-    """
-    with transaction.atomic():
-        touched = set(Like.objects.filter(user__in=users).values_list("photo_id", flat=True))
-        touched |= set(Comment.objects.filter(author__in=users).values_list("photo_id", flat=True))
-        deleted = users.count()
-        users.delete()
-        photo_counters_refresh(photo_ids=list(touched))
     return deleted

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from PIL import Image
 
+from photos.explore import services as explore_services
 from photos.models import Photo
 from tests.factories import UserFactory
 from tests.helpers import processed, service_required
@@ -223,7 +224,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def test_main_pages_break_no_rule_of_the_content_security_policy(browser_page, live_server):
     from playwright.sync_api import expect
 
-    from photos import services
     from photos.models import User
     from tests.factories import PhotoFactory, PhotoTagFactory
 
@@ -232,7 +232,7 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(browser_page, l
     seen = PhotoFactory(owner=other, visibility="public", caption="a #tabby")
     PhotoTagFactory(photo=seen, tag__name="cat", tag__categories=["animal"])
     User.objects.filter(pk=other.pk).update(is_private=False)
-    services.photo_view_record(user=owner, photo=seen)
+    explore_services.photo_view_record(user=owner, photo=seen)
     own = PhotoFactory(owner=owner, caption="mine")
     page = browser_page
     page.add_init_script(RECORD_CSP_VIOLATIONS)

@@ -7,11 +7,12 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from photos import services
 from photos.apis.serializers import PhotoSerializer
+from photos.explore import services as explore_services
 from photos.explore.history import interests_for
 from photos.explore.selectors import Cursor, explore_for
 from photos.limits import MAX_PAGE_SIZE, PAGE_SIZE
+from photos.people import services as account_services
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -106,10 +107,10 @@ class HistoryApi(APIView):
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_update(user=request.user, history_paused=data.validated_data["paused"])
+        account_services.user_update(user=request.user, history_paused=data.validated_data["paused"])
         return self._state(request)
 
     @extend_schema(request=None, responses={204: None}, description="Delete every view you made. Likes stay.")
     def delete(self, request):
-        services.view_history_clear(user=request.user)
+        explore_services.view_history_clear(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

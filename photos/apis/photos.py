@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
+from photos.explore import services as explore_services
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
@@ -87,7 +88,7 @@ class PhotoDetailApi(APIView):
     @extend_schema(responses=PhotoSerializer)
     def get(self, request, photo_id: int):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
-        services.photo_view_record(user=request.user, photo=photo)
+        explore_services.photo_view_record(user=request.user, photo=photo)
         return Response(PhotoSerializer(photo, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses=PhotoSerializer)

@@ -16,6 +16,7 @@ from photos.imaging import UploadRejected
 from photos.limits import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow, Photo, User
 from photos.people import selectors as people
+from photos.people import services as account_services
 from photos.people.services import account_delete
 from photos.throttles import FollowThrottle, LoginThrottle, RegisterThrottle, UploadThrottle
 
@@ -39,7 +40,7 @@ class RegisterApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data)
+        user = account_services.user_create(**data.validated_data)
         issued = api_tokens.api_token_create(user=user)
         body = {"id": user.pk, "username": user.username, "token": issued.key, "expiry": issued.token.expiry}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
@@ -76,7 +77,7 @@ class MeApi(APIView):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
-            services.user_update(user=request.user, **data.validated_data)
+            account_services.user_update(user=request.user, **data.validated_data)
         except UploadRejected as error:
             return Response({"avatar": [error.message]}, status=error.status)
         return Response(_profile(request, request.user.username))

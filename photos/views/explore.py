@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from photos import services
 from photos.cursors import InvalidCursor
+from photos.explore import services as explore_services
 from photos.explore.selectors import Cursor, explore_for
+from photos.people import services as account_services
 
 
 def explore(request: HttpRequest) -> HttpResponse:
@@ -25,7 +26,7 @@ def explore(request: HttpRequest) -> HttpResponse:
 @login_required
 def history_pause(request: HttpRequest) -> HttpResponse:
     paused = request.POST.get("paused") == "1"
-    services.user_update(user=request.user, history_paused=paused)
+    account_services.user_update(user=request.user, history_paused=paused)
     if paused:
         messages.success(request, "History paused: the photos you open are no longer recorded.")
     else:
@@ -40,6 +41,6 @@ def history_clear(request: HttpRequest) -> HttpResponse:
     # field), this page asks first.
     if request.method == "GET" or request.POST.get("confirmed") != "1":
         return render(request, "photos/history_clear.html")
-    count = services.view_history_clear(user=request.user)
+    count = explore_services.view_history_clear(user=request.user)
     messages.success(request, f"History cleared: {count} viewed photo{'s' if count != 1 else ''} forgotten.")
     return redirect(request.user)

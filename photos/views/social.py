@@ -13,11 +13,13 @@ from django.views.decorators.http import require_POST
 
 from photos import selectors, services
 from photos.cursors import InvalidCursor
+from photos.explore import services as explore_services
 from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow
+from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
 from photos.processing.services import photo_processing_retry
 from photos.throttles import (
@@ -52,7 +54,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(
+            user = account_services.user_create(
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
                 email=form.cleaned_data.get("email", ""),
@@ -153,7 +155,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.user_update(user=user, **form.cleaned_data)
+                account_services.user_update(user=user, **form.cleaned_data)
             except UploadRejected as error:
                 form.add_error("avatar", error.message)
                 status = error.status
@@ -189,7 +191,7 @@ def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
 
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
-    services.photo_view_record(user=request.user, photo=photo)
+    explore_services.photo_view_record(user=request.user, photo=photo)
     comments = selectors.photo_comments(photo, viewer=request.user)
     context = {"photo": photo, "comments": comments, "comment_form": CommentForm()}
     return render(request, "photos/photo_detail.html", context)

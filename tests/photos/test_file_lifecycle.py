@@ -14,6 +14,7 @@ from PIL import Image
 
 from photos import services
 from photos.models import Photo, PhotoTag, User
+from photos.people import services as account_services
 from photos.tagging import photos_auto_tags_replace
 from recognition.taxonomy import TagPrediction
 from tests.factories import PhotoFactory, PhotoTagFactory, UserFactory
@@ -103,11 +104,11 @@ def test_deleting_an_account_removes_its_photos_heat_maps_and_avatar(
 
 def test_replacing_an_avatar_deletes_the_old_file(client, django_capture_on_commit_callbacks):
     user = UserFactory()
-    services.user_update(user=user, avatar=_upload("red"))
+    account_services.user_update(user=user, avatar=_upload("red"))
     old_name, old_url = user.avatar.name, user.avatar.url
     user = User.objects.get(pk=user.pk)  # as the next request would load it
     with django_capture_on_commit_callbacks(execute=True):
-        services.user_update(user=user, avatar=_upload("blue"))
+        account_services.user_update(user=user, avatar=_upload("blue"))
         assert default_storage.exists(old_name)
     assert user.avatar.name != old_name
     assert default_storage.exists(user.avatar.name)

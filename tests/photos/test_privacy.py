@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from photos import selectors, services
 from photos.models import Block, Comment, Follow, Like
+from photos.people import services as account_services
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, UserFactory
 from tests.helpers import client_for
 
@@ -60,7 +61,7 @@ def test_decline_removes_only_pending_requests(owner, requester, user):
 
 
 def test_going_public_accepts_waiting_requests(owner, requester):
-    services.user_update(user=owner, is_private=False)
+    account_services.user_update(user=owner, is_private=False)
     assert Follow.objects.get(follower=requester).status == "accepted"
 
 

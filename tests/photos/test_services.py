@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from photos import services
+from photos.explore import services as explore_services
 from photos.imaging import UploadRejected
 from photos.models import Follow, Like, Photo, PhotoTag, Tag, User
+from photos.people import services as account_services
 from tests.factories import CommentFactory, PhotoFactory, UserFactory
 from tests.helpers import jpeg_bytes, processed
 
@@ -131,17 +133,17 @@ def test_comment_create_counts_and_validates(user, photo):
 
 
 def test_views_skip_own_photos_paused_history_and_repeats(user, photo):
-    assert services.photo_view_record(user=photo.owner, photo=photo) is None
-    assert services.photo_view_record(user=user, photo=photo) is not None
-    assert services.photo_view_record(user=user, photo=photo) is None
+    assert explore_services.photo_view_record(user=photo.owner, photo=photo) is None
+    assert explore_services.photo_view_record(user=user, photo=photo) is not None
+    assert explore_services.photo_view_record(user=user, photo=photo) is None
     user.history_paused = True
-    assert services.photo_view_record(user=user, photo=PhotoFactory()) is None
+    assert explore_services.photo_view_record(user=user, photo=PhotoFactory()) is None
 
 
 def test_user_create_checks_password_strength():
     with pytest.raises(ValidationError):
-        services.user_create(username="weak", password="123")
-    user = services.user_create(username="strong", password="correct horse battery staple")
+        account_services.user_create(username="weak", password="123")
+    user = account_services.user_create(username="strong", password="correct horse battery staple")
     assert user.check_password("correct horse battery staple")
 
 
@@ -185,15 +187,15 @@ def test_normalised_hashtags_are_found_by_search_as_typed(user, hashtag, query):
 
 @pytest.mark.parametrize("second", ["BOB", "Bob", "ｂｏｂ", "ＢＯＢ"])
 def test_usernames_are_unique_whatever_the_case_and_width(second):
-    services.user_create(username="bob", password="correct horse battery staple")
+    account_services.user_create(username="bob", password="correct horse battery staple")
     with pytest.raises(ValidationError) as error:
-        services.user_create(username=second, password="correct horse battery staple")
+        account_services.user_create(username=second, password="correct horse battery staple")
     assert error.value.message_dict == {"username": ["That username is taken."]}
     assert User.objects.count() == 1
 
 
 def test_usernames_are_stored_nfkc_normalised():
-    user = services.user_create(username="ｚｏｅ\ufb01", password="correct horse battery staple")
+    user = account_services.user_create(username="ｚｏｅ\ufb01", password="correct horse battery staple")
     assert user.username == "zoefi"
 
 

@@ -9,6 +9,7 @@ from tqdm import tqdm
 from photos import services
 from photos.explore.item_model import item_model_rebuild
 from photos.models import User
+from photos.people import services as account_services
 
 PASSWORD = "demo-photos-2026"  # noqa: S105 - a published demo password, for demo accounts only
 PEOPLE = {
@@ -45,8 +46,8 @@ class Command(BaseCommand):
         for username, (display_name, bio) in PEOPLE.items():
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = services.user_create(username=username, password=PASSWORD)
-            users[username] = services.user_update(user=user, display_name=display_name, bio=bio)
+                user = account_services.user_create(username=username, password=PASSWORD)
+            users[username] = account_services.user_update(user=user, display_name=display_name, bio=bio)
         services.follow_create(follower=users["alice"], followee=users["bob"])
         services.follow_create(follower=users["bob"], followee=users["alice"])
         services.follow_create(follower=users["carol"], followee=users["alice"])

@@ -3,6 +3,7 @@
 import pytest
 
 from photos import services
+from photos.explore import services as explore_services
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.selectors import explore_for
 from photos.models import Photo, PhotoTag
@@ -118,13 +119,13 @@ def test_interests_chart_draws_shares_not_bars_scaled_to_the_top_row(client, use
 
 def test_clearing_history_is_confirmed_first_and_deletes_the_view_dedupe_keys(client, user):
     photo = PhotoFactory()
-    assert services.photo_view_record(user=user, photo=photo) is not None
-    assert services.photo_view_record(user=user, photo=photo) is None  # the 30-minute dedupe key
+    assert explore_services.photo_view_record(user=user, photo=photo) is not None
+    assert explore_services.photo_view_record(user=user, photo=photo) is None  # the 30-minute dedupe key
     client.force_login(user)
     profile = client.get(f"/u/{user.username}/").content.decode()
     assert 'data-confirm="Clear your history?' in profile and 'data-confirmed-field="confirmed"' in profile
     client.post("/accounts/history/clear/", {"confirmed": "1"})
     # No trace left: opening the photo again is recorded, as for somebody who never opened it.
-    assert services.photo_view_record(user=user, photo=photo) is not None
-    services.view_history_clear(user=user)
-    assert services.photo_view_record(user=user, photo=photo) is not None
+    assert explore_services.photo_view_record(user=user, photo=photo) is not None
+    explore_services.view_history_clear(user=user)
+    assert explore_services.photo_view_record(user=user, photo=photo) is not None

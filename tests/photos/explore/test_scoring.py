@@ -2,8 +2,8 @@
 
 import pytest
 
-from photos import services
 from photos.explore import item_model
+from photos.explore import services as explore_services
 from photos.explore.history import recent_history, taste_profile
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.scoring import evidence_read
@@ -56,7 +56,7 @@ def test_the_asker_and_one_fake_account_counted_in_the_model_are_not_enough(user
         view(account, site["known"], site["secret"], *site["decoys"], days_ago=1)
     LikeFactory(user=user, photo=site["known"])
     item_model_rebuild()
-    services.view_history_clear(user=user)
+    explore_services.view_history_clear(user=user)
     assert not co_view_evidence(user)
     assert co_views(user) == {}
 
@@ -68,7 +68,7 @@ def test_the_boundary_is_three_people_besides_an_asker_counted_in_the_model(user
     view(user, together, days_ago=1)
     crowd(others, anchor, together)
     item_model_rebuild()
-    services.view_history_clear(user=user)
+    explore_services.view_history_clear(user=user)
     assert (together.pk in co_views(user)) is shown
 
 
@@ -90,7 +90,7 @@ def test_rows_of_a_model_built_with_a_lower_threshold_are_not_used(user, site, m
     LikeFactory(user=user, photo=site["known"])
     view(user, site["secret"], days_ago=1)
     item_model_rebuild()
-    services.view_history_clear(user=user)
+    explore_services.view_history_clear(user=user)
     assert PhotoNeighbor.objects.get(photo=site["known"], neighbor=site["secret"]).people == 3
     assert not co_view_evidence(user)
     assert co_views(user) == {}

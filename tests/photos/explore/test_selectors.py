@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from photos import services
+from photos.explore import services as explore_services
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.selectors import POPULARITY_ONLY, Cursor, Reason, explore_for, ranked_for
 from photos.models import Block, Photo, PhotoView
@@ -266,9 +266,9 @@ def test_explore_page_shows_the_grid_with_reasons(client, user, rich_history):
 def test_view_recording_is_one_insert_and_repeats_touch_no_table(user, django_assert_num_queries):
     photo = PhotoFactory()
     with django_assert_num_queries(1):
-        assert services.photo_view_record(user=user, photo=photo) is not None
+        assert explore_services.photo_view_record(user=user, photo=photo) is not None
     with django_assert_num_queries(0):
-        assert services.photo_view_record(user=user, photo=photo) is None
+        assert explore_services.photo_view_record(user=user, photo=photo) is None
 
 
 def test_pausing_resuming_and_clearing_history_in_the_browser(client, user):
