@@ -5,7 +5,6 @@ import re
 import unicodedata
 from typing import BinaryIO
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -28,7 +27,7 @@ from photos.models import (
 )
 from photos.notifications import services as notifications
 from photos.processing.checks import upload_check
-from photos.processing.services import photo_processing_queue
+from photos.processing.services import decode_limits, photo_processing_queue
 from photos.search.index import photo_search_document_refresh
 
 logger = logging.getLogger(__name__)
@@ -38,17 +37,6 @@ logger = logging.getLogger(__name__)
 # after normalising, because folding can lengthen it (``ß`` -> ``ss``, ``ﬃ`` -> ``ffi``).
 HASHTAG_RE = re.compile(r"(?<![\w&])#((?:\w|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+)")
 HASHTAG_MAX_LENGTH = 64  # Tag.name
-
-
-def decode_limits() -> dict:
-    """Return the upload limits ``process_upload`` takes, from settings (read per call, not at import)."""
-    return {
-        "max_bytes": settings.PHOTO_MAX_BYTES,
-        "max_pixels": settings.PHOTO_MAX_PIXELS,
-        "max_scans": settings.PHOTO_MAX_JPEG_SCANS,
-        "max_decode_work": settings.PHOTO_MAX_DECODE_WORK,
-        "max_decode_seconds": settings.PHOTO_DECODE_SECONDS,
-    }
 
 
 def hashtag_normalise(text: str) -> str:

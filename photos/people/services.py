@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 
 from photos.imaging import generated_name, process_upload
 from photos.models import USERNAME_TAKEN, Comment, Follow, Like, User
+from photos.processing.services import decode_limits
 from photos.selectors import username_taken
-from photos.services import decode_limits, photo_counters_refresh
+from photos.services import photo_counters_refresh
 
 # Names that would shadow API paths such as users/me/.
 RESERVED_USERNAMES = {"me", "admin", "api", "accounts"}

@@ -44,8 +44,10 @@ class _Prepared:
     network_input: "np.ndarray"
 
 
-def _render_limits() -> dict:
+def decode_limits() -> dict:
+    """Return the upload limits ``process_upload`` takes, from settings (read per call, not at import)."""
     return {
+        "max_bytes": settings.PHOTO_MAX_BYTES,
         "max_pixels": settings.PHOTO_MAX_PIXELS,
         "max_scans": settings.PHOTO_MAX_JPEG_SCANS,
         "max_decode_work": settings.PHOTO_MAX_DECODE_WORK,
@@ -69,7 +71,7 @@ def _prepare(photo: Photo) -> _Prepared | str:
     except FileNotFoundError:
         return MISSING_ORIGINAL
     try:
-        rendered = render_original(data, **_render_limits())
+        rendered = render_original(data, **{k: v for k, v in decode_limits().items() if k != "max_bytes"})
     except RenderFailed as failure:
         return failure.reason
     return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_input(rendered.pixels))
