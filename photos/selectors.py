@@ -153,6 +153,14 @@ def user_photos(*, viewer: Viewer, owner: User) -> QuerySet[Photo]:
     return photo_list(viewer, photos_visible_to(viewer).filter(owner=owner)).order_by("-created_at", "-id")
 
 
+def _named(rows: QuerySet, username: str, field: str = "username") -> QuerySet:
+    """Narrow ``rows`` to the one name ``username`` in any case: the same Lower() the unique constraint uses.
+
+    Names are unique ignoring case, so ``/u/Bob/`` and a mention typed ``@BOB`` reach ``bob``.
+    """
+    return rows.alias(_lowered_name=Lower(field)).filter(_lowered_name=Lower(Value(username)))
+
+
 def user_get(*, viewer: Viewer, username: str) -> User:
     """Return the active user with profile counts, or 404; blocked pairs cannot see each other."""
     users = User.objects.filter(is_active=True).annotate(
@@ -164,17 +172,14 @@ def user_get(*, viewer: Viewer, username: str) -> User:
     if viewer.is_authenticated:
         blocking, blocked_by = _blocked_user_ids(viewer)
         users = users.exclude(pk__in=blocking).exclude(pk__in=blocked_by)
-    user = get_object_or_404(users, username=username)
+    user = get_object_or_404(_named(users, username))
     user.photo_count = photos_visible_to(viewer).filter(owner=user).count()
     return user
 
 
 def username_taken(username: str) -> bool:
-    """Return whether an account has this (normalised) name whatever its case.
-
-    Compared with the database's Lower(), the function the unique constraint on usernames uses.
-    """
-    return User.objects.alias(lowered=Lower("username")).filter(lowered=Lower(Value(username))).exists()
+    """Return whether an account has this (normalised) name whatever its case."""
+    return _named(User.objects.all(), username).exists()
 
 
 def user_reachable_get(*, viewer: User, username: str) -> User:
@@ -186,7 +191,7 @@ def user_reachable_get(*, viewer: User, username: str) -> User:
     blocks_viewer = Block.objects.filter(blocker=OuterRef("pk"), blocked=viewer)
     blocked_by_viewer = Block.objects.filter(blocker=viewer, blocked=OuterRef("pk"))
     users = User.objects.filter(is_active=True).exclude(Exists(blocks_viewer) & ~Exists(blocked_by_viewer))
-    return get_object_or_404(users, username=username)
+    return get_object_or_404(_named(users, username))
 
 
 def follow_status(*, viewer: Viewer, owner: User) -> str | None:
@@ -235,7 +240,7 @@ def follow_requests_for(owner: User) -> QuerySet[Follow]:
 
 def follow_request_get(*, owner: User, username: str) -> Follow:
     """Return the pending request of ``username`` to follow ``owner``, or raise Http404."""
-    return get_object_or_404(follow_requests_for(owner), follower__username=username)
+    return get_object_or_404(_named(follow_requests_for(owner), username, "follower__username"))
 
 
 def blocks_of(user: User) -> QuerySet[Block]:
@@ -245,7 +250,7 @@ def blocks_of(user: User) -> QuerySet[Block]:
 
 def blocked_user_get(*, blocker: User, username: str) -> User:
     """Return the user ``blocker`` blocks by that name, or raise Http404: the one profile a block leaves."""
-    return get_object_or_404(User, username=username, is_active=True, blocked_by_set__blocker=blocker)
+    return get_object_or_404(_named(User.objects.filter(is_active=True, blocked_by_set__blocker=blocker), username))
 
 
 def connections_visible(*, viewer: Viewer, owner: User) -> bool:

@@ -110,6 +110,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         # Someone you block: a bare page to unblock them from (404 if you do not block them).
         blocked = selectors.blocked_user_get(blocker=request.user, username=username)
         return render(request, "photos/profile_blocked.html", {"owner": blocked})
+    if owner.username != username:  # /u/Bob/ for bob: one address per profile
+        return redirect("profile", username=owner.username, permanent=True)
     photos = selectors.user_photos(viewer=request.user, owner=owner)
     follow_status = selectors.follow_status(viewer=request.user, owner=owner)
     context = {

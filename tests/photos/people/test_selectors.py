@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from photos.models import Block, Follow, Photo
 from photos.people.selectors import people_search, people_suggested, suggested_photos
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, TagFactory, UserFactory
-from tests.helpers import view
+from tests.helpers import client_for, view
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,25 @@ def test_suggested_photos_are_others_public_photos_through_the_visibility_rule(u
     blocked_photo = PhotoFactory()
     Block.objects.create(blocker=blocked_photo.owner, blocked=user)
     assert [photo.pk for photo in suggested_photos(user)] == [public.pk]
+
+
+def test_a_profile_is_found_by_its_name_in_any_case_and_redirects_to_one_address(client):
+    """A mention typed @Bob links to /u/Bob/: it reaches bob, at bob's one address."""
+    bob = UserFactory(username="bob")
+    PhotoFactory(owner=bob)
+    response = client.get("/u/Bob/")
+    assert response.status_code == 301
+    assert response["Location"] == "/u/bob/"
+    assert client.get("/u/bob/").status_code == 200
+    assert client.get("/u/BOB/followers/").context["owner"] == bob
+    assert client.get("/api/v1/users/bOb/").json()["username"] == "bob"
+    assert client.get("/u/bobby/").status_code == 404
+
+
+def test_following_and_blocking_by_name_ignore_case(user):
+    bob = UserFactory(username="bob")
+    api = client_for(user)
+    assert api.post("/api/v1/users/BOB/follow/").status_code in (200, 201)
+    assert Follow.objects.filter(follower=user, followee=bob).exists()
+    assert api.post("/api/v1/users/Bob/block/").status_code in (200, 201)
+    assert Block.objects.filter(blocker=user, blocked=bob).exists()
