@@ -152,6 +152,11 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
 # never inline, so injected markup cannot run. Media may come from object storage; the photo page
 # draws heat maps from data:/blob: URLs. The API docs load their setup script as a file too
 # (SpectacularSwaggerSplitView).
+# Behind nginx (docker-compose.yml, socialsite/nginx.conf.template): the media view checks who may
+# see a file and answers with this internal location for nginx to send it from, rather than the bytes.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+if MEDIA_ACCEL_REDIRECT and not (MEDIA_ACCEL_REDIRECT.startswith("/") and MEDIA_ACCEL_REDIRECT.endswith("/")):
+    raise ImproperlyConfigured("MEDIA_ACCEL_REDIRECT is an internal location like /_protected_media/")
 MEDIA_ORIGINS = env.list("MEDIA_ORIGINS", default=[])
 if not MEDIA_ORIGINS and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     endpoint = urlsplit(env.str("AWS_S3_ENDPOINT_URL", default=""))

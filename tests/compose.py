@@ -5,6 +5,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,6 +77,36 @@ def command_argv(service: dict, container_tmp: Path) -> list[str]:
     return [arg.replace("/tmp/", f"{container_tmp}/") for arg in argv]
 
 
+NGINX_TEMPLATE = ROOT / "socialsite" / "nginx.conf.template"
+_TEMPLATE_VARIABLE = re.compile(r"\$\{(\w+)\}")
+
+
+def nginx_server_block(env: Mapping[str, str]) -> str:
+    """Return the template filled as the nginx image's envsubst step does: only ${NAME}s set in ``env``."""
+    return _TEMPLATE_VARIABLE.sub(lambda match: env.get(match[1], match[0]), NGINX_TEMPLATE.read_text())
+
+
+def nginx_argv(env: Mapping[str, str], workdir: Path) -> list[str]:
+    """Write the nginx image's main config around the project's server block, for Debian's nginx; return its argv.
+
+    Like the image's /etc/nginx/nginx.conf: mime types, then conf.d (here the one rendered file); only
+    the pid, logs and temp folders move into ``workdir``, which a container would have to itself.
+    """
+    workdir.mkdir(exist_ok=True)
+    (workdir / "default.conf").write_text(nginx_server_block(env))
+    user = "user root;\n" if os.geteuid() == 0 else ""  # the test's files are root's own
+    temp = "\n".join(
+        f"    {kind}_temp_path {workdir}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (workdir / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {workdir}/nginx.pid;\nevents {{ worker_connections 256; }}\n"
+        f"http {{\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
+        f"    access_log {workdir}/access.log;\n{temp}\n    include {workdir}/default.conf;\n}}\n"
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's package (.ci/run installs it)
+    return [nginx, "-e", "stderr", "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -116,8 +147,13 @@ class Services:
         container_tmp.mkdir(exist_ok=True)
         log = self.log(name).open("wb")
         self._log_files.append(log)
+        service = self.compose["services"][name]
+        # nginx runs its image's own command on the project's template: Debian's nginx stands in for it.
+        argv = (
+            command_argv(service, container_tmp) if "command" in service else nginx_argv(self.env(name), container_tmp)
+        )
         process = subprocess.Popen(  # noqa: S603 - the project's own compose commands
-            command_argv(self.compose["services"][name], container_tmp),
+            argv,
             cwd=ROOT,
             env=self.env(name),
             stdout=log,

@@ -63,7 +63,21 @@ def test_app_services_start_in_order_and_keep_their_data_in_volumes():
     cache = services["worker"]["environment"]["RECOGNITION_CACHE_DIR"]
     assert f"recognition-cache:{cache}" in services["worker"]["volumes"]
     assert "-Q celery,explain" in services["worker"]["command"]
-    assert {"media", "originals", "recognition-cache", "pgdata"} <= set(compose["volumes"])
+    assert {"media", "originals", "recognition-cache", "pgdata", "static"} <= set(compose["volumes"])
+
+
+def test_nginx_fronts_the_web_and_sends_media_only_where_django_points():
+    services = load_compose({"DJANGO_SECRET_KEY": "k"})["services"]
+    nginx, web = services["nginx"], services["web"]
+    assert "ports" not in web and nginx["ports"] == ["8000:80"]  # every request passes nginx
+    assert web["environment"]["MEDIA_ACCEL_REDIRECT"] == nginx["environment"]["MEDIA_INTERNAL"]
+    assert web["environment"]["DJANGO_NUM_PROXIES"] == "1"
+    assert nginx["environment"]["WEB_UPSTREAM"] == "web:8000"
+    # nginx reads the files the app writes, and writes none of them.
+    assert {"media:/srv/media:ro", "static:/srv/static:ro"} <= set(nginx["volumes"])
+    assert "static:/app/var/staticfiles" in services["migrate"]["volumes"]
+    assert "collectstatic" in services["migrate"]["command"]
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
 
 
 def _ignored_by_docker(name: str) -> bool:
@@ -129,7 +143,7 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
     import requests
 
     compose = load_compose({"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})
-    port = free_port()
+    port, front = free_port(), free_port()
     local = {
         "DATABASE_URL": throwaway_database,
         "REDIS_URL": redis_broker,
@@ -144,6 +158,12 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
         "worker": local,
         # Beat's first sweep is due after this, instead of after five minutes.
         "beat": local | {"RECOGNITION_SWEEP_SECONDS": "2"},
+        "nginx": {
+            "NGINX_PORT": str(front),
+            "WEB_UPSTREAM": f"127.0.0.1:{port}",
+            "STATIC_DIR": local["STATIC_ROOT"],
+            "MEDIA_DIR": local["MEDIA_ROOT"],
+        },
     }
     services = Services(compose, overrides, tmp_path)
     build = subprocess.run(  # noqa: S603
@@ -163,9 +183,12 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
             services.start(name)
 
         services.wait_for(lambda: services.healthcheck("web").returncode == 0, timeout=90, what="web's healthcheck")
-        base = f"http://127.0.0.1:{port}"
-        stylesheet = requests.get(f"{base}/static/admin/css/base.css", timeout=30)  # static without nginx
+        services.start("nginx")  # after web is healthy, as its depends_on says
+        services.wait_for(lambda: services.healthcheck("nginx").returncode == 0, timeout=30, what="nginx")
+        base = f"http://127.0.0.1:{front}"
+        stylesheet = requests.get(f"{base}/static/admin/css/base.css", timeout=30)
         assert stylesheet.status_code == 200 and stylesheet.headers["Content-Type"].startswith("text/css")
+        assert stylesheet.headers["Cache-Control"] == "max-age=3600"  # nginx's answer, not WhiteNoise's
         registered = requests.post(
             f"{base}/api/v1/auth/register/",
             json={"username": "compose", "password": "correct horse battery staple"},
@@ -190,6 +213,7 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
 
         photo = services.wait_for(tagged, timeout=240, what="the worker to tag the photo")
         assert "cat" in {tag["name"] for tag in photo["tags"]}, photo["tags"]
+        _media_leaves_nginx_only_past_djangos_check(base, photo, auth, tmp_path / "media")
 
         # Beat schedules the sweeper and a worker of the compose file runs it.
         services.wait_for(
@@ -202,14 +226,60 @@ def test_compose_services_register_upload_and_tag_a_photo(throwaway_database, re
             timeout=60,
             what="the worker to receive the sweeper",
         )
-        for name in ("web", "worker", "beat"):
+        for name in ("web", "worker", "beat", "nginx"):
             check = services.healthcheck(name)
             assert check.returncode == 0, f"{name}: {check.stdout}{check.stderr}\n{services.logs()}"
             assert services.processes[name].poll() is None, f"{name} died:\n{services.logs()}"
 
         # The healthchecks are live: they fail once their service is gone.
-        for name in ("web", "beat"):
+        for name in ("web", "beat", "nginx"):
             services.stop(name)
             assert services.healthcheck(name).returncode != 0, name
     finally:
         services.stop_all()
+
+
+def _media_leaves_nginx_only_past_djangos_check(base: str, photo: dict, auth: dict, media_root) -> None:
+    """Through the front server: a photo's files go to those who may see it, and no other way in exists."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    import requests
+
+    name = urlsplit(photo["thumbnail"]).path.removeprefix("/media/")
+    stranger = requests.Session()
+    owner = requests.Session()
+    owner.headers.update(auth)
+    sent = owner.get(f"{base}/media/{name}", timeout=30)
+    assert sent.status_code == 200 and sent.headers["Content-Type"] == "image/jpeg"
+    assert sent.content == (media_root / name).read_bytes()  # nginx sent the file Django pointed at
+    assert sent.headers["Cache-Control"] == "private, no-cache" and "X-Accel-Redirect" not in sent.headers
+    assert stranger.get(f"{base}/media/{name}", timeout=30).status_code == 200  # public, tagged: anyone
+
+    made_private = owner.patch(f"{base}/api/v1/photos/{photo['id']}/", json={"visibility": "private"}, timeout=30)
+    assert made_private.status_code == 200, made_private.text
+    last_modified = {"If-Modified-Since": sent.headers["Last-Modified"]}
+    assert stranger.get(f"{base}/media/{name}", timeout=30).status_code == 404
+    assert stranger.get(f"{base}/media/{name}", headers=last_modified, timeout=30).status_code == 404
+    assert owner.get(f"{base}/media/{name}", timeout=30).status_code == 200
+    assert owner.get(f"{base}/media/{name}", headers=last_modified, timeout=30).status_code == 304
+
+    # The internal location answers nobody from outside, however it is spelled; nor do dot segments.
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    for path in (
+        f"/_protected_media/{name}",
+        f"/static/../_protected_media/{name}",
+        f"/media/../_protected_media/{name}",
+        f"/media/avatars/../{name}",
+        f"/media/avatars/%2e%2e/{name}",
+        f"/media/avatars/..%2f{name}",
+        f"/static/%2e%2e/media/{name}",
+    ):
+        for headers in ({}, auth):
+            connection = http.client.HTTPConnection(host, port, timeout=30)  # sends the path as written
+            try:
+                connection.request("GET", path, headers=headers)
+                status = connection.getresponse().status
+            finally:
+                connection.close()
+            assert status == 404, (path, headers, status)

@@ -171,3 +171,16 @@ def test_gunicorn_with_debug_off_refuses_dot_segments_sent_as_is(settings, tmp_p
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_behind_nginx_the_view_checks_then_points_at_the_file_without_reading_it(client, settings):
+    settings.MEDIA_ACCEL_REDIRECT = "/_protected_media/"
+    public, private = PhotoFactory(visibility="public"), PhotoFactory(visibility="private")
+    answer = client.get(public.thumbnail.url)
+    assert answer.status_code == 200 and answer.content == b""
+    assert answer["X-Accel-Redirect"] == f"/_protected_media/{public.thumbnail.name}"
+    assert answer["Content-Type"] == "image/jpeg" and answer["Cache-Control"] == "private, no-cache"
+    refused = client.get(private.thumbnail.url)
+    assert refused.status_code == 404 and "X-Accel-Redirect" not in refused
+    client.force_login(private.owner)
+    assert client.get(private.thumbnail.url)["X-Accel-Redirect"] == f"/_protected_media/{private.thumbnail.name}"
