@@ -11,6 +11,14 @@ zero failed requests, and an overall p95 of at most 100 ms.
 
     .venv/bin/python bench/load.py [--users 1000] [--photos 20000] [--duration 60] [--clients 50]
                                    [--think 1.0] [--workers 3] [--fresh] [--drop]
+    .venv/bin/python bench/load.py --saturate [--connections 1,2,4,8,16,32] [--step-seconds 20]
+
+``--saturate`` finds the highest request rate the server keeps at p95 <= 100 ms: Debian's ``wrk`` (C,
+one thread, ``bench/load.lua``) sends the same mix with the clients' tokens over 1, 2, 4, ...
+keep-alive connections with no think time, a step each; the rate of the busiest step whose p95 holds
+is ``saturated_rps``. wrk's own CPU is measured and printed: it leaves the cores to the server.
+``--profile N`` samples the gunicorn workers with py-spy during an extra step at N connections and
+prints where their time goes (top frames of this project, Django, DRF and the database driver).
 
 Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/) with the database
 ``socialsite_load``, which it creates, reuses while it holds the requested site, and drops with
@@ -22,6 +30,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -38,6 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "socialsite_load"
 FLOOR_P95_MS = 100.0
+FLOOR_SATURATED_RPS = 270.0  # three times the 90 requests/s measured before the performance work
 SEARCHES = ["dog", "cat", "beach", "coffee", "flower", "animal", "food", "vehicle", "tabby", "dog beach", "qwzxv"]
 ENDPOINTS = ("feed", "photo", "search", "explore")
 MEDIA_ROOT = tempfile.mkdtemp(prefix="load-bench-media-")
@@ -206,6 +216,158 @@ def _client(base: str, token: str, site: dict, seed: int, until: float, think: f
         time.sleep(rng.uniform(0, 2 * think))
 
 
+def _mix_file(site: dict, count: int = 20_000, seed: int = 7) -> Path:
+    """Write ``count`` requests of the same mix as the think-time clients, one per line, for bench/load.lua."""
+    from urllib.parse import quote_plus
+
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        endpoint = rng.choice(ENDPOINTS)
+        path = {
+            "feed": "/api/v1/feed/",
+            "photo": f"/api/v1/photos/{rng.choice(site['photo_ids'])}/",
+            "search": f"/api/v1/search/?q={quote_plus(rng.choice(SEARCHES))}",
+            "explore": "/api/v1/recommendations/",
+        }[endpoint]
+        lines.append(f"{endpoint} {rng.choice(site['tokens'])} {path}")
+    handle, name = tempfile.mkstemp(prefix="load-bench-mix-", suffix=".txt")
+    with os.fdopen(handle, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    return Path(name)
+
+
+def _wrk_step(base: str, mix: Path, connections: int, seconds: float) -> dict:
+    """Run wrk for one step; return its JSON line plus requests/s and the CPU wrk itself used."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(  # noqa: S603 - Debian's wrk on loopback
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds:.0f}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "load.lua"),
+            base,
+        ],
+        env={**os.environ, "LOAD_REQUESTS": str(mix)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    step = json.loads(done.stdout.strip().splitlines()[-1])
+    step["connections"] = connections
+    step["rps"] = round(step["requests"] / step["duration_s"], 1)
+    step["errors"] = sum(
+        step[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts", "non_2xx_3xx")
+    )
+    wrk_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    step["wrk_cpu_pct"] = round(100 * wrk_cpu / step["duration_s"], 1)
+    return step
+
+
+def _profile(base: str, mix: Path, connections: int, seconds: float, server: subprocess.Popen) -> None:
+    """Sample every gunicorn worker with py-spy during a step and print the heaviest frames, inclusive and self."""
+    out = Path(tempfile.mkstemp(prefix="load-bench-profile-", suffix=".txt")[1])
+    spy = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(server.pid),
+            "--subprocesses",
+            "--rate",
+            "200",
+            "--duration",
+            str(int(seconds)),
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    step = _wrk_step(base, mix, connections, seconds)
+    spy.wait(timeout=seconds + 60)
+    inclusive, own, total = Counter(), Counter(), 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [frame for frame in stack.split(";") if "(" in frame]
+        if not frames:
+            continue
+        total += int(count)
+        own[_frame_name(frames[-1])] += int(count)
+        for name in {_frame_name(frame) for frame in frames}:
+            inclusive[name] += int(count)
+    out.unlink()
+    print(f"\nprofile at {connections} connections: {step['rps']} requests/s, {total} samples of the workers")
+    print("inclusive  self   frame")
+    for name, count in inclusive.most_common(40):
+        if any(part in name for part in ("photos/", "socialsite/", "rest_framework/", "django/", "knox/", "psycopg/")):
+            print(f"{100 * count / total:>8.1f}% {100 * own[name] / total:>5.1f}%  {name}")
+    print("top self time:")
+    for name, count in own.most_common(15):
+        print(f"{100 * count / total:>8.1f}%  {name}")
+
+
+def _frame_name(frame: str) -> str:
+    """``function (path/module.py:line)`` -> ``function (package/module.py)``: one name per function."""
+    function, _, where = frame.partition(" (")
+    path = where.rsplit(":", 1)[0]
+    short = path.split("site-packages/")[-1].split("/work/main/")[-1]
+    return f"{function} ({short.removeprefix(str(ROOT) + '/')})"
+
+
+def _saturate(base: str, site: dict, args: argparse.Namespace, server: subprocess.Popen) -> dict:
+    mix = _mix_file(site)
+    steps = []
+    try:
+        if args.profile:
+            _profile(base, mix, args.profile, args.step_seconds, server)
+        for connections in args.connections:
+            _wrk_step(base, mix, connections, 3)  # warm: connections, caches, code paths
+            load_before = os.getloadavg()[0]
+            step = _wrk_step(base, mix, connections, args.step_seconds)
+            step["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            steps.append(step)
+            print(
+                f"{connections:>3} connections: {step['rps']:>7.1f} requests/s  p50 {step['p50_ms']:>6.1f}  "
+                f"p95 {step['p95_ms']:>6.1f}  p99 {step['p99_ms']:>6.1f} ms  errors {step['errors']}  "
+                f"wrk CPU {step['wrk_cpu_pct']}%  load {step['load_avg']}",
+                flush=True,
+            )
+            if step["p95_ms"] > 2 * FLOOR_P95_MS:
+                break  # past saturation: more connections only queue
+    finally:
+        mix.unlink()
+    holding = [step for step in steps if step["p95_ms"] <= FLOOR_P95_MS and step["errors"] == 0]
+    best = max(holding, key=lambda step: step["rps"]) if holding else None
+    return {
+        "mode": "saturate",
+        "photos": args.photos,
+        "users": args.users,
+        "workers": args.workers,
+        "saturated_rps": best["rps"] if best else 0.0,
+        "saturated_p95_ms": best["p95_ms"] if best else None,
+        "saturated_connections": best["connections"] if best else None,
+        "floor_rps": FLOOR_SATURATED_RPS,
+        "meets_floor": bool(best) and best["rps"] >= FLOOR_SATURATED_RPS,
+        "steps": [
+            {key: step[key] for key in ("connections", "rps", "p50_ms", "p95_ms", "p99_ms", "errors", "wrk_cpu_pct")}
+            for step in steps
+        ],
+        "cpus": os.cpu_count(),
+    }
+
+
 def _percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] if ordered else 0.0
@@ -221,6 +383,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--fresh", action="store_true", help="re-seed even if the database holds the site")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
+    parser.add_argument("--saturate", action="store_true", help="wrk, no think time: the highest rate at p95 <= 100 ms")
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 2, 4, 8, 16, 32],
+        help="wrk keep-alive connections per step (--saturate)",
+    )
+    parser.add_argument("--step-seconds", type=float, default=20.0, help="measured seconds per step (--saturate)")
+    parser.add_argument("--profile", type=int, metavar="N", help="py-spy the workers at N connections first")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not server_url.startswith(("postgres://", "postgresql://")):
@@ -235,6 +406,16 @@ def main() -> None:
     server = _start_gunicorn(port, args.workers, database_url)
     try:
         _wait_ready(base, server)
+        if args.saturate:
+            result = _saturate(base, site, args, server)
+            best = result["saturated_rps"]
+            print(
+                f"\nsaturated: {best:.1f} requests/s at p95 {result['saturated_p95_ms']} ms "
+                f"({'meets' if result['meets_floor'] else 'MISSES'} the floor of {FLOOR_SATURATED_RPS:.0f} requests/s "
+                f"at p95 <= {FLOOR_P95_MS:.0f} ms)"
+            )
+            print(json.dumps(result))
+            return
         warm = Recorder()  # a few requests per client: connections, caches, code paths
         for i, token in enumerate(site["tokens"]):
             _client(base, token, site, 10_000 + i, time.monotonic() + 0.05, 0.0, warm)
@@ -254,6 +435,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
         if args.drop:
             with _admin(server_url) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
