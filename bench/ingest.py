@@ -15,8 +15,8 @@ stored copy again): the code of the commit before photos/processing/ existed, ex
 
     .venv/bin/python bench/ingest.py [--photos 60] [--lone 10] [--clients 2] [--keep]
 
-DATABASE_URL names the PostgreSQL server (databases bench_ingest and bench_ingest_baseline are
-created and dropped); REDIS_URL the broker (default redis://127.0.0.1:6379/14; it is flushed).
+DATABASE_URL names the PostgreSQL server (databases bench_ingest and bench_ingest_baseline, or
+``--db-prefix``, are created and dropped); REDIS_URL the broker (default redis://127.0.0.1:6379/14; it is flushed).
 Everything it creates (databases, temp media, the exported baseline) is removed unless --keep.
 The last line is one JSON object.
 """
@@ -77,7 +77,7 @@ class Site:
 
     def __init__(self, *, name: str, code: Path, server_url: str, redis_url: str, args, workdir: Path) -> None:
         self.name, self.code, self.args = name, code, args
-        self.db_name = f"bench_ingest{'' if name == 'new' else '_' + name}"
+        self.db_name = f"{args.db_prefix}{'' if name == 'new' else '_' + name}"
         self.server_url = server_url
         self.database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{self.db_name}"))
         self.redis_url = redis_url
@@ -333,6 +333,7 @@ def main() -> None:
     parser.add_argument("--baseline-ref", default=None, help="git ref of today's path (default: before this change)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the databases, media and logs")
+    parser.add_argument("--db-prefix", default="bench_ingest", help="name of the databases created (and dropped)")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
