@@ -345,7 +345,7 @@ def _flatten_to_rgb(img: Image.Image) -> Image.Image:
         rgba = img.convert("RGBA")
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba)
-    rgb = img.convert("RGB")
+    rgb = img if img.mode == "RGB" else img.convert("RGB")  # convert() would copy an RGB image
     # Pillow copies `info` along and re-emits parts of it (a JPEG comment) on save.
     rgb.info = {}
     return rgb
