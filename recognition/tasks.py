@@ -51,9 +51,9 @@ def tag_photo(photo_id: int) -> int:
 
 @shared_task(**RETRY)
 def tag_photos(photo_ids: list[int], force: bool = False) -> int:
-    """Process photos; ``force`` re-tags photos already tagged from their display copy (model or taxonomy changed)."""
+    """Process photos; ``force`` tags them all again (model or taxonomy changed), see ``photos_retag``."""
     if force:
-        return tagging.photos_tag(photo_ids=photo_ids, force=True)
+        return processing.photos_retag(photo_ids=photo_ids)
     return _process(photo_ids)
 
 

@@ -226,6 +226,23 @@ def _photos_process_claimed(photo_ids: Sequence[int]) -> int:
     return done
 
 
+def photos_retag(*, photo_ids: Sequence[int]) -> int:
+    """Tag photos again with the current model and taxonomy; return how many ended tagged.
+
+    A photo not tagged (failed, or stuck processing) whose original is still there is processed
+    again from that original, as at upload: its copies are made anew, none may exist. A tagged
+    photo is re-tagged from its display copy: the model or taxonomy changed, not its pixels.
+    """
+    untagged = Photo.objects.filter(pk__in=photo_ids).exclude(status=Photo.Status.TAGGED).exclude(original="")
+    from_original = list(untagged.values_list("pk", flat=True))
+    Photo.objects.filter(pk__in=from_original).update(
+        status=Photo.Status.PROCESSING, status_reason="", tagging_attempts=0, updated_at=timezone.now()
+    )
+    done = photos_process(photo_ids=from_original) if from_original else 0
+    rest = [photo_id for photo_id in photo_ids if photo_id not in set(from_original)]
+    return done + (tagging.photos_tag(photo_ids=rest, force=True) if rest else 0)
+
+
 def photos_mark_timed_out(*, photo_ids: Sequence[int], seconds: int) -> None:
     """Fail photos whose processing ran past its time limit; their originals stay for a retry.
 

@@ -79,6 +79,25 @@ def test_a_failed_photo_is_retried_by_its_owner_and_then_tagged(user, settings, 
     assert "cat" in set(photo.photo_tags.values_list("tag__name", flat=True))
 
 
+@pytest.mark.parametrize("queue", [False, True])
+def test_retag_of_failed_photos_processes_them_again_from_their_originals(user, settings, queue, monkeypatch):
+    from django.core.management import call_command
+
+    photo = upload(user)
+    settings.PHOTO_MAX_PIXELS = 1000
+    photo = processed(photo)
+    assert photo.status == Photo.Status.FAILED and photo.original and not photo.has_copies
+    settings.PHOTO_MAX_PIXELS = 50_000_000
+    # --queue hands the batches to the workers: run them here as a worker would.
+    monkeypatch.setattr(tasks.tag_photos, "delay", lambda ids, force: tasks.tag_photos(ids, force=force))
+
+    call_command("retag", "--status", "failed", *(["--queue"] if queue else []))
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.TAGGED and photo.has_copies and (photo.width, photo.height) == (451, 300)
+    assert "cat" in set(photo.photo_tags.values_list("tag__name", flat=True))
+
+
 def test_the_page_retry_button_queues_the_photo_again(user, client, django_capture_on_commit_callbacks):
     photo = processed(upload(user, png_with_broken_pixels()))
     client.force_login(user)
