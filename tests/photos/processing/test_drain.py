@@ -57,7 +57,7 @@ def test_one_task_processes_its_photo_then_drains_the_waiting_ones_as_one_batch(
     monkeypatch.setattr(pipeline, "predict_tags", counting_predict)
 
     assert tasks.process_photo(first.pk) == 3
-    assert batches == [1, 2]  # its own photo first (answered soonest), then the drained two in one CNN batch
+    assert batches == [1, 2]  # its own photo first (answered soonest), then the drained two in one write
     assert states([first, second, third]) == [("tagged", 1)] * 3
     assert states([fourth]) == [("processing", 0)]  # past the drain's limit: its own task takes it
 

@@ -126,7 +126,7 @@ def test_one_decode_per_photo_at_draft_scale_feeds_copies_and_cnn(
         photo = processed(photo)
 
     assert decodes == [(2000, 1330)]  # decoded once, at 1/2 scale: it covers the 1920 display size
-    assert inputs == [(1000, 665)]  # the CNN input is cut from those same pixels, reduced 2x with the thumbnail
+    assert inputs == [(667, 444)]  # the CNN input is cut from those same pixels, reduced 3x with the thumbnail
     assert (photo.width, photo.height) == (2000, 1330) and photo.status == Photo.Status.TAGGED
     with Image.open(photo.thumbnail.path) as thumbnail:
         assert thumbnail.size == (render.THUMB_SIDE, render.THUMB_SIDE)
@@ -143,7 +143,7 @@ def test_the_decoded_pixels_are_never_copied(monkeypatch):
     monkeypatch.setattr(Image.Image, "copy", no_copy)
     monkeypatch.setattr(Image.Image, "convert", no_copy)
     rendered = render.render_original(jpeg, max_pixels=50_000_000)
-    assert (rendered.width, rendered.height) == (1400, 2000) and rendered.pixels.size == (700, 1000)
+    assert (rendered.width, rendered.height) == (1400, 2000) and rendered.pixels.size == (467, 667)
     assert Image.open(io.BytesIO(rendered.thumbnail)).size == (render.THUMB_SIDE, render.THUMB_SIDE)
 
 
