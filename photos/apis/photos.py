@@ -69,7 +69,9 @@ class PhotoCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         photo = services.photo_create(owner=request.user, **data.validated_data)
-        return Response(_photo_data(request, photo.pk), status=status.HTTP_201_CREATED)
+        # Answered from the new row itself (no query): nobody has liked or commented on it yet.
+        photo.liked = False
+        return Response(PhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoDetailApi(APIView):
