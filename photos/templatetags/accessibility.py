@@ -17,5 +17,5 @@ def photo_alt(photo) -> str:
 def photo_alt_attrs(photo) -> str:
     """Return the ``alt`` attribute of a photo's ``<img>``, marked ``data-alt-source="auto"`` when machine-written."""
     if photo.alt_text and photo.alt_text_source == "auto":
-        return format_html(' alt="{}" data-alt-source="auto"', photo_alt(photo))
-    return format_html(' alt="{}"', photo_alt(photo))
+        return format_html('alt="{}" data-alt-source="auto"', photo_alt(photo))
+    return format_html('alt="{}"', photo_alt(photo))
