@@ -181,8 +181,8 @@ def axe_browser(tmp_path):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def new_page(browser, base: str, username: str | None = None):
-    context = browser.new_context()
+def new_page(browser, base: str, username: str | None = None, color_scheme: str = "light"):
+    context = browser.new_context(color_scheme=color_scheme)
     context.add_init_script(path=str(AXE))
     if username:
         log_in_as(context, base, username)
@@ -203,4 +203,11 @@ def test_no_serious_or_critical_axe_violation_for_members(axe_browser, live_serv
 
 def test_no_serious_or_critical_axe_violation_in_empty_states(axe_browser, live_server, site):
     problems = audit(new_page(axe_browser, live_server.url, "newbie"), live_server.url, EMPTY_PAGES)
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_serious_or_critical_axe_violation_in_the_dark_scheme(axe_browser, live_server, site):
+    page = new_page(axe_browser, live_server.url, "alice", color_scheme="dark")
+    paths = ["/", f"/p/{site['mine']}/", "/u/alice/", "/notifications/", "/search/?q=cat", "/upload/", "/explore/"]
+    problems = audit(page, live_server.url, paths)
     assert problems == [], "\n".join(problems)

@@ -85,6 +85,8 @@ def test_on_a_phone_the_header_is_one_row_and_the_main_places_sit_in_a_bottom_ba
     assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)  # pinned to the bottom
     expect(bar.get_by_role("link", name="Feed")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("link", name="Notifications")).to_be_visible()  # the bell stays at the top
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()  # in Settings on a phone
+    assert page.get_by_label("Search photos").bounding_box()["width"] >= 180
     bar.get_by_role("link", name="Profile").click()
     page.wait_for_url("**/u/alice/")
 
