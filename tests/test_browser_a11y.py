@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.test import Client
 
 from photos.models import Follow, Notification, Photo
@@ -30,6 +33,7 @@ def site():
     bob = UserFactory(username="bob", display_name="Bob")
     carol = UserFactory(username="carol", is_private=True)
     UserFactory(username="newbie")
+    alice.blocking_set.create(blocked=UserFactory(username="troll"))
     FollowFactory(follower=alice, followee=bob)
     FollowFactory(follower=bob, followee=alice)
     FollowFactory(follower=carol, followee=alice, status=Follow.Status.PENDING)
@@ -56,7 +60,8 @@ def site():
     Notification.objects.create(recipient=alice, actor=bob, kind=Notification.Kind.LIKE, photo=mine)
     Notification.objects.create(recipient=alice, actor=bob, kind=Notification.Kind.FOLLOW)
     Notification.objects.create(recipient=alice, actor=carol, kind=Notification.Kind.FOLLOW_REQUEST)
-    return {"mine": mine.pk, "theirs": theirs.pk}
+    reset = f"{urlsafe_base64_encode(force_bytes(bob.pk))}/{default_token_generator.make_token(bob)}"
+    return {"mine": mine.pk, "theirs": theirs.pk, "reset": reset}
 
 
 def visitor_pages(ids: dict) -> list[str]:
@@ -68,6 +73,7 @@ def visitor_pages(ids: dict) -> list[str]:
         "/accounts/password/reset/sent/",
         "/accounts/password/reset/done/",
         "/accounts/password/reset/MQ/not-a-token/",
+        f"/accounts/password/reset/{ids['reset']}/",  # the form to choose a new password
         "/explore/",
         "/search/?q=cat",
         "/search/?q=nothing-at-all",
@@ -92,10 +98,12 @@ def member_pages(ids: dict) -> list[str]:
         "/u/alice/",
         "/u/bob/",
         "/u/carol/",
+        "/u/troll/",  # someone alice blocks: the page to unblock them
         "/u/bob/following/",
         f"/p/{ids['mine']}/",
         f"/p/{ids['mine']}/edit/",
         f"/p/{ids['theirs']}/",
+        f"/p/{ids['theirs']}/edit/",  # 403: not hers to edit
         f"/p/{ids['mine'] + 1}/",  # processing: the owner's placeholder
         f"/p/{ids['mine'] + 2}/",  # failed, with "Try again"
         "/upload/",
