@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.test import Client
 
 from photos.models import Follow, Notification, Photo
 from tests.factories import CommentFactory, FollowFactory, LikeFactory, PhotoFactory, PhotoTagFactory, UserFactory
