@@ -72,7 +72,12 @@ def _hashtags_sync(photo: Photo) -> None:
 
 
 def photo_create(
-    *, owner: User, image: BinaryIO, caption: str = "", visibility: str = Photo.Visibility.PUBLIC
+    *,
+    owner: User,
+    image: BinaryIO,
+    caption: str = "",
+    visibility: str = Photo.Visibility.PUBLIC,
+    alt_text: str = "",
 ) -> Photo:
     """Check an upload without decoding it, keep it as the photo's original, and queue its processing.
 
@@ -82,6 +87,7 @@ def photo_create(
     commit is deleted.
     """
     photo = Photo(owner=owner, caption=caption, visibility=visibility, status=Photo.Status.PROCESSING)
+    _alt_text_set(photo, alt_text)
     # The owner is the signed-in person, a loaded row: checking that it exists would cost a query.
     photo.full_clean(exclude=["image", "thumbnail", "original", "owner"])
     limits = decode_limits()
@@ -135,16 +141,28 @@ def _delete_files(*names: str) -> None:
             default_storage.delete(name)
 
 
-def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | None = None) -> Photo:
-    """Change a photo's caption (re-reading its hashtags, notifying newly mentioned people) and/or visibility."""
+def _alt_text_set(photo: Photo, alt_text: str) -> None:
+    # The owner's words, even the same as the draft: from now on no retag replaces them. Empty
+    # hands the photo back to the worker's draft at its next tagging.
+    photo.alt_text = alt_text.strip()
+    photo.alt_text_source = Photo.AltTextSource.OWNER if photo.alt_text else Photo.AltTextSource.NONE
+
+
+def photo_update(
+    *, photo: Photo, caption: str | None = None, visibility: str | None = None, alt_text: str | None = None
+) -> Photo:
+    """Change a photo's caption (re-reading its hashtags, notifying newly mentioned people), visibility
+    and/or alt text (then the owner's own)."""
     before = photo.caption
     if caption is not None:
         photo.caption = caption
     if visibility is not None:
         photo.visibility = visibility
+    if alt_text is not None:
+        _alt_text_set(photo, alt_text)
     photo.full_clean(exclude=["image", "thumbnail", "original"])
     with transaction.atomic():
-        photo.save(update_fields=["caption", "visibility", "updated_at"])
+        photo.save(update_fields=["caption", "visibility", "alt_text", "alt_text_source", "updated_at"])
         if caption is not None:
             _hashtags_sync(photo)
             notifications.mentions_notify_on_commit(author=photo.owner, photo=photo, text=photo.caption, before=before)

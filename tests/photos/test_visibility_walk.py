@@ -258,9 +258,10 @@ def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[st
             status = getattr(client, method)(url, data, format="json").status_code
             leaks.check(status in wanted, f"{method.upper()} {url} ({name}) answered {status}, not {wanted}")
         page_refused = 302 if anonymous else 404  # to the login page, or not found
-        for action in ("like", "comments", "delete"):
+        for action in ("like", "comments", "delete", "alt-text/accept"):
             url = f"/p/{pk}/{action}/"
-            wanted = page_refused if anonymous or not seen else (403 if action == "delete" else 302)
+            owners_only = action in ("delete", "alt-text/accept")
+            wanted = page_refused if anonymous or not seen else (403 if owners_only else 302)
             status = client.post(url, {"text": "hi"}).status_code
             leaks.check(status == wanted, f"POST {url} ({name}) answered {status}, not {wanted}")
 
