@@ -356,9 +356,14 @@ def test_hostile_file_names_are_replaced_by_generated_ones_inside_media_root(
 
 def test_script_in_a_caption_is_escaped_on_every_page(uploader, client, user, django_capture_on_commit_callbacks):
     caption = "<script>alert('xss')</script> <img src=x onerror=alert(2)> #walk"
+    # Grids show a photo by its alt text, not its caption: the alt text carries the same attack.
+    alt_text = "<script>alert('alt')</script>\" onerror=\"alert(3)"
     with django_capture_on_commit_callbacks():
-        response = post_photo(uploader, encode(Image.new("RGB", (32, 32), RED), "PNG"), caption=caption)
+        response = post_photo(
+            uploader, encode(Image.new("RGB", (32, 32), RED), "PNG"), caption=caption, alt_text=alt_text
+        )
     assert response.status_code == 201 and response.json()["caption"] == caption
+    assert response.json()["alt_text"] == alt_text
     photo = processed(Photo.objects.get())
     PopularPhoto.objects.create(photo=photo, tag=None, score=1.0, week_views=1)  # so Explore shows it
     viewer = UserFactory()
@@ -368,7 +373,7 @@ def test_script_in_a_caption_is_escaped_on_every_page(uploader, client, user, dj
     for url in pages:
         html = client.get(url).content.decode()
         assert f'href="/p/{photo.pk}/"' in html or url == f"/p/{photo.pk}/", url
-        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "<script>alert" not in html and "<img src=x" not in html and '" onerror="' not in html, url
         assert "&lt;script&gt;" in html, url
     client.force_login(user)
     assert "<script>alert" not in client.get("/").content.decode()
