@@ -53,7 +53,7 @@ class CompiledQuery:
     """
 
     build: Callable[..., QuerySet]
-    _sql: dict[tuple, tuple[str, tuple]] = field(default_factory=dict)
+    _sql: dict[tuple, tuple] = field(default_factory=dict)
 
     def rows(self, viewer: User | AnonymousUser, *lists: list, key: Any = None) -> list[tuple]:
         if connection.vendor != "postgresql":
@@ -63,14 +63,20 @@ class CompiledQuery:
         stand_ins = [_StandIn([STAND_IN_ID]) for _ in lists]
         if compiled is None:
             stand_in_viewer = User(pk=STAND_IN_ID) if signed_in else viewer
-            sql, params = self.build(stand_in_viewer, *stand_ins).query.sql_with_params()
+            compiler = self.build(stand_in_viewer, *stand_ins).query.get_compiler(connection.alias)
+            sql, params = compiler.as_sql()
+            # The fields' own conversions of what the database returns (a JSON field's text...).
+            converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
             # Where each stand-in went: the viewer's id by value, each list by identity.
             slots = tuple(_slot(param, stand_ins) for param in params)
-            compiled = self._sql[signed_in, key] = (sql, tuple(zip(slots, params, strict=True)))
-        sql, params = compiled
+            compiled = self._sql[signed_in, key] = (sql, tuple(zip(slots, params, strict=True)), compiler, converters)
+        sql, params, compiler, converters = compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, list(_bind(params, viewer, lists)))
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if converters:
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows
 
 
 def _slot(param: Any, stand_ins: list[_StandIn]) -> str | int | None:

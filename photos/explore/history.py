@@ -12,12 +12,13 @@ nothing any more, neither its tags (an owner may retag it later) nor its categor
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet, Value
 
-from photos.explore.compiled import CompiledQuery
+from photos.explore.compiled import CompiledQuery, ids_parameter
 from photos.explore.item_model import SIGNAL_WEIGHTS
 from photos.models import Comment, Like, PhotoTag, PhotoView, User
-from photos.selectors import photos_visible_to
+from photos.selectors import Viewer, photos_visible_to
 
 HISTORY_SIZE = 30
 CHART_HISTORY_SIZE = 200
@@ -125,14 +126,21 @@ def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
     return history
 
 
+def _tag_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
+    rows = PhotoTag.objects.filter(photo_id__in=ids_parameter(photo_ids))
+    return rows.values_list("photo_id", "tag_id", "tag__name", "tag__categories", "confidence")
+
+
+# The history's photos are visible to its owner already: the tags read is the same for everybody.
+_TAGS = CompiledQuery(_tag_rows)
+
+
 def taste_profile(history: dict[int, Seen]) -> TasteProfile:
     """Return the tags and categories of the photos in ``history``, weighted by the photos' weights."""
     tags: dict[int, Interest] = {}
     categories: dict[str, Interest] = {}
     if history:
-        rows = PhotoTag.objects.filter(photo_id__in=list(history)).values_list(
-            "photo_id", "tag_id", "tag__name", "tag__categories", "confidence"
-        )
+        rows = _TAGS.rows(AnonymousUser(), list(history))
         # A tag can come from the CNN and a hashtag at once: count the photo once, at its surest.
         best: dict[tuple[int, int], tuple[str, list[str], float]] = {}
         for photo_id, tag_id, name, tag_categories, confidence in rows:
