@@ -88,7 +88,14 @@ def build_population(rng: random.Random, people: int, photos: int, held_out: int
     )
     rows = Photo.objects.bulk_create(
         [
-            Photo(owner=rng.choice(users), image="eval.jpg", thumbnail="eval.jpg", caption=f"photo {i}")
+            # Tagged, as the worker leaves a processed photo: only those are seen by others.
+            Photo(
+                owner=rng.choice(users),
+                image="eval.jpg",
+                thumbnail="eval.jpg",
+                caption=f"photo {i}",
+                status=Photo.Status.TAGGED,
+            )
             for i in range(photos)
         ]
     )
