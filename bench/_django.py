@@ -1,6 +1,7 @@
 """Set up Django for a benchmark: its own throwaway database and media folder."""
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -36,3 +37,4 @@ def django_bench_env(name: str, *, keep: bool = False) -> Iterator[Path]:
         yield media
     finally:
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0, keepdb=keep)
+        shutil.rmtree(media, ignore_errors=True)
