@@ -1,6 +1,7 @@
 """Set up Django for a benchmark: its own throwaway database and media folder."""
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,8 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def django_bench_env(name: str) -> Iterator[Path]:
-    """Configure Django with a fresh database called ``name`` and a temp MEDIA_ROOT; yield MEDIA_ROOT."""
+def django_bench_env(name: str, *, keep: bool = False) -> Iterator[Path]:
+    """Configure Django with a fresh database called ``name`` and a temp MEDIA_ROOT; yield MEDIA_ROOT.
+
+    ``keep`` reuses the database when it exists and leaves it behind afterwards (to measure again
+    without seeding again); the caller says so and drops it in the end.
+    """
     sys.path.insert(0, str(ROOT))
     media = Path(tempfile.mkdtemp(prefix=f"{name}-media-"))
     os.environ["MEDIA_ROOT"] = str(media)
@@ -27,8 +32,9 @@ def django_bench_env(name: str) -> Iterator[Path]:
         connection.settings_dict["TEST"]["NAME"] = str(ROOT / "var" / f"{name}.sqlite3")
     else:
         connection.settings_dict["TEST"]["NAME"] = name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=keep)
     try:
         yield media
     finally:
-        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0, keepdb=keep)
+        shutil.rmtree(media, ignore_errors=True)

@@ -88,7 +88,14 @@ def build_population(rng: random.Random, people: int, photos: int, held_out: int
     )
     rows = Photo.objects.bulk_create(
         [
-            Photo(owner=rng.choice(users), image="eval.jpg", thumbnail="eval.jpg", caption=f"photo {i}")
+            # Tagged, as the worker leaves a processed photo: only those are seen by others.
+            Photo(
+                owner=rng.choice(users),
+                image="eval.jpg",
+                thumbnail="eval.jpg",
+                caption=f"photo {i}",
+                status=Photo.Status.TAGGED,
+            )
             for i in range(photos)
         ]
     )
@@ -192,8 +199,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=6000)
     parser.add_argument("--held-out", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", default="socialsite_recs_eval", help="the throwaway database's name")
     args = parser.parse_args()
-    with django_bench_env("socialsite_recs_eval"):
+    with django_bench_env(args.database):
         from django.db import connection
 
         from photos.explore.item_model import item_model_rebuild

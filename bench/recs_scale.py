@@ -10,16 +10,24 @@ API for signed-in people drawn at random, in-process through DRF's test client, 
 and the refreshed rows in place. Floors: rebuild <= 30 s, API p95 <= 40 ms.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialsite .venv/bin/python bench/recs_scale.py \\
-        [--users 10000] [--photos 100000] [--views 1000000] [--requests 400]
+        [--users 10000] [--photos 100000] [--views 1000000] [--requests 400] [--database NAME] [--keep]
+        [--profile N]
 
-DATABASE_URL names the server; the benchmark's database is ``socialsite_recs_bench``, created and
-dropped by the run. The last line printed is one JSON object with the figures.
+DATABASE_URL names the server; the benchmark's database is ``socialsite_recs_bench`` (``--database``),
+created and dropped by the run; ``--keep`` leaves it behind and reuses it next time without seeding
+again (drop it yourself when done). Each request's time is split into SQL (the time spent in the
+database driver, queries included) and Python (the rest), and its process CPU time is given;
+``--profile N`` prints cProfile's top functions over N more requests. The last line printed is one
+JSON object with the figures.
 """
 
 import argparse
+import cProfile
 import gc
+import io
 import json
 import os
+import pstats
 import random
 import statistics
 import subprocess
@@ -52,8 +60,14 @@ def rebuild_in_child(*, refresh: bool) -> None:
     from photos.management.commands.seed import ANCHOR
 
     before_mb = _peak_rss_mb()
+    cpu = time.process_time()
     report = item_model_rebuild(now=ANCHOR)  # the seeded site's "now"
-    figures = {**report.__dict__, "rss_before_mb": round(before_mb), "peak_rss_mb": round(_peak_rss_mb())}
+    figures = {
+        **report.__dict__,
+        "cpu_seconds": round(time.process_time() - cpu, 3),  # this process's; the database's comes on top
+        "rss_before_mb": round(before_mb),
+        "peak_rss_mb": round(_peak_rss_mb()),
+    }
     if refresh:
         # In this process: the rebuild left the watermark and the norms in its (local memory) cache.
         figures["refresh"] = _refresh_after_new_views(random.Random(2))
@@ -90,7 +104,21 @@ def rebuild(database_url: str, *, refresh: bool = False) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_api(requests: int, rng: random.Random) -> dict:
+class SqlTimer:
+    """A database execute wrapper adding up the time spent in the driver (the query's round trip)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def measure_api(requests: int, rng: random.Random, *, profile: int = 0) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from rest_framework.test import APIClient
@@ -102,6 +130,8 @@ def measure_api(requests: int, rng: random.Random) -> dict:
     # would walk them all in every full collection, adding pauses no server has.
     people = list(User.objects.filter(photo_views__isnull=False).distinct().order_by("pk").values_list("pk", flat=True))
     client = APIClient()
+
+    sql = SqlTimer()
 
     def get(user: User) -> tuple[float, int]:
         client.force_authenticate(user)
@@ -118,20 +148,60 @@ def measure_api(requests: int, rng: random.Random) -> dict:
             get(user)
         counts.add(len(queries))
     gc.collect()
-    timings, sizes = [], []
-    for user_id in rng.choices(people, k=requests):
-        elapsed, size = get(User.objects.get(pk=user_id))  # the user is fetched before the clock starts
-        timings.append(elapsed)
-        sizes.append(size)
+    timings, sizes, sql_ms, cpu_ms = [], [], [], []
+    with connection.execute_wrapper(sql):
+        for user_id in rng.choices(people, k=requests):
+            user = User.objects.get(pk=user_id)  # the user is fetched before the clock starts
+            sql.seconds, cpu = 0.0, time.process_time()
+            elapsed, size = get(user)
+            cpu_ms.append((time.process_time() - cpu) * 1000)
+            sql_ms.append(sql.seconds * 1000)
+            timings.append(elapsed)
+            sizes.append(size)
+    if profile:
+        _profile(get, [User.objects.get(pk=pk) for pk in rng.choices(people, k=profile)])
+    python_ms = [total - spent for total, spent in zip(timings, sql_ms, strict=True)]
     return {
         "api_requests": requests,
         "api_p50_ms": round(statistics.median(timings), 1),
         "api_p95_ms": round(_percentile(timings, 95), 1),
         "api_p99_ms": round(_percentile(timings, 99), 1),
         "api_max_ms": round(max(timings), 1),
+        "api_sql_ms_mean": round(statistics.mean(sql_ms), 1),
+        "api_sql_ms_p95": round(_percentile(sql_ms, 95), 1),
+        "api_python_ms_mean": round(statistics.mean(python_ms), 1),
+        "api_python_ms_p95": round(_percentile(python_ms, 95), 1),
+        "api_cpu_ms_mean": round(statistics.mean(cpu_ms), 1),
         "api_queries_per_request": sorted(counts),
         "api_mean_results": round(statistics.mean(sizes), 1),
     }
+
+
+def _profile(get, users: list) -> None:
+    """Print cProfile's top functions (cumulative time) over one request per user in ``users``."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for user in users:
+        get(user)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    print(f"profile of {len(users)} requests:\n{out.getvalue()}")
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from django.core.management import call_command
+
+    call_command(
+        "seed",
+        users=args.users,
+        photos=args.photos,
+        follows=args.follows,
+        views=args.views,
+        seed=1,
+        no_item_model=True,
+        verbosity=0,
+    )
 
 
 def main() -> None:
@@ -141,6 +211,9 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=1_000_000)
     parser.add_argument("--follows", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--database", default=DB_NAME, help="the benchmark database's name")
+    parser.add_argument("--keep", action="store_true", help="reuse the database if seeded, and keep it")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N more requests")
     parser.add_argument("--rebuild-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--refresh", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,25 +223,22 @@ def main() -> None:
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/recs_scale.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
 
-    with django_bench_env(DB_NAME):
-        from django.core.management import call_command
+    with django_bench_env(args.database, keep=args.keep):
         from django.db import connection
 
+        from photos.models import PhotoView
+
         started = time.perf_counter()
-        call_command(
-            "seed",
-            users=args.users,
-            photos=args.photos,
-            follows=args.follows,
-            views=args.views,
-            seed=1,
-            no_item_model=True,
-            verbosity=0,
-        )
+        seeded = args.keep and PhotoView.objects.exists()
+        if seeded:
+            print(f"reusing the seeded database {args.database}")
+        else:
+            _seed(args)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # fresh statistics, as autovacuum would leave them
         seconds = time.perf_counter() - started
-        print(f"seeded {args.users} users, {args.photos} photos, {args.views} views in {seconds:.0f} s")
+        if not seeded:
+            print(f"seeded {args.users} users, {args.photos} photos, {args.views} views in {seconds:.0f} s")
 
         bench_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{connection.settings_dict['NAME']}"))
         connection.close()  # the child rebuilds through its own connection
@@ -179,7 +249,7 @@ def main() -> None:
             # Between rebuilds autovacuum clears the replaced rows; do it now rather than during the timing.
             cursor.execute("VACUUM ANALYZE photos_photoneighbor")
             cursor.execute("VACUUM ANALYZE photos_popularphoto")
-        api = measure_api(args.requests, random.Random(1))
+        api = measure_api(args.requests, random.Random(1), profile=args.profile)
         print(f"recommendations API: {api}")
 
         slowest = max(report["seconds"] for report in rebuilds)
@@ -193,6 +263,7 @@ def main() -> None:
             "neighbour_pairs": rebuilds[0]["neighbours"],
             "pool_entries": rebuilds[0]["popular"],
             "rebuild_seconds": [report["seconds"] for report in rebuilds],
+            "rebuild_cpu_seconds": [report["cpu_seconds"] for report in rebuilds],
             "rebuild_peak_rss_mb": max(report["peak_rss_mb"] for report in rebuilds),
             "rebuild_rss_before_mb": rebuilds[0]["rss_before_mb"],
             "refresh_new_views": REFRESH_VIEWS,

@@ -10,12 +10,15 @@ nothing any more, neither its tags (an owner may retag it later) nor its categor
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db.models import Value
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet, Value
 
+from photos.explore.compiled import CompiledQuery, ids_parameter
 from photos.explore.item_model import SIGNAL_WEIGHTS
 from photos.models import Comment, Like, PhotoTag, PhotoView, User
-from photos.selectors import photos_visible_to
+from photos.selectors import Viewer, photos_visible_to
 
 HISTORY_SIZE = 30
 CHART_HISTORY_SIZE = 200
@@ -89,14 +92,7 @@ class Interests:
         return [("Tags", self.tags), ("Categories", self.categories)]
 
 
-def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
-    """Return the photos of the ``limit`` latest views, likes and comments of ``user``, in one query.
-
-    Only photos ``user`` may see now count: the visibility rule is a subquery of each part, so a
-    photo that went out of sight leaves the history without a query more. Weights halve every
-    HALF_LIFE_DAYS before the latest interaction, so what someone looked at this week counts
-    more than last month, and a like or comment more than a view.
-    """
+def _history_rows(user: User, *, limit: int) -> QuerySet:
     visible = photos_visible_to(user).order_by().values("pk")
     # order_by(): a compound query's parts must not be ordered (Comment has a default ordering).
     views = PhotoView.objects.filter(user=user, photo_id__in=visible).order_by()
@@ -105,7 +101,22 @@ def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
     views = views.values_list("photo_id", "viewed_at", Value("view"))
     likes = likes.values_list("photo_id", "created_at", Value("like"))
     comments = comments.values_list("photo_id", "created_at", Value("comment"))
-    rows = list(views.union(likes, comments, all=True).order_by("-viewed_at")[:limit])
+    return views.union(likes, comments, all=True).order_by("-viewed_at")[:limit]
+
+
+_HISTORY = {limit: CompiledQuery(partial(_history_rows, limit=limit)) for limit in (HISTORY_SIZE, CHART_HISTORY_SIZE)}
+
+
+def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
+    """Return the photos of the ``limit`` latest views, likes and comments of ``user``, in one query.
+
+    Only photos ``user`` may see now count: the visibility rule is a subquery of each part, so a
+    photo that went out of sight leaves the history without a query more. Weights halve every
+    HALF_LIFE_DAYS before the latest interaction, so what someone looked at this week counts
+    more than last month, and a like or comment more than a view.
+    """
+    query = _HISTORY.get(limit) or CompiledQuery(partial(_history_rows, limit=limit))
+    rows = query.rows(user)
     history: dict[int, Seen] = {}
     for photo_id, at, kind in rows:
         seen = history.setdefault(photo_id, Seen(photo_id))
@@ -115,14 +126,21 @@ def recent_history(user: User, *, limit: int = HISTORY_SIZE) -> dict[int, Seen]:
     return history
 
 
+def _tag_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
+    rows = PhotoTag.objects.filter(photo_id__in=ids_parameter(photo_ids))
+    return rows.values_list("photo_id", "tag_id", "tag__name", "tag__categories", "confidence")
+
+
+# The history's photos are visible to its owner already: the tags read is the same for everybody.
+_TAGS = CompiledQuery(_tag_rows)
+
+
 def taste_profile(history: dict[int, Seen]) -> TasteProfile:
     """Return the tags and categories of the photos in ``history``, weighted by the photos' weights."""
     tags: dict[int, Interest] = {}
     categories: dict[str, Interest] = {}
     if history:
-        rows = PhotoTag.objects.filter(photo_id__in=list(history)).values_list(
-            "photo_id", "tag_id", "tag__name", "tag__categories", "confidence"
-        )
+        rows = _TAGS.rows(AnonymousUser(), list(history))
         # A tag can come from the CNN and a hashtag at once: count the photo once, at its surest.
         best: dict[tuple[int, int], tuple[str, list[str], float]] = {}
         for photo_id, tag_id, name, tag_categories, confidence in rows:

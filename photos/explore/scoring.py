@@ -10,12 +10,15 @@ a dict per candidate made thousands, which the garbage collector then had to wal
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 
+from photos.explore.compiled import CompiledQuery, ids_parameter
 from photos.explore.history import TasteProfile
 from photos.explore.item_model import MIN_OTHER_PEOPLE
 from photos.explore.similarity import top_k_per_group
 from photos.models import PhotoNeighbor, PopularPhoto
+from photos.selectors import Viewer
 
 # The favourite tags, and categories, whose pools are read.
 POOL_TASTES = 4
@@ -79,19 +82,33 @@ class Scores:
         return Scores(*(getattr(self, name)[index] for name in self.__dataclass_fields__))
 
 
+def _neighbour_rows(viewer: Viewer, anchors: list[int]) -> QuerySet:
+    # The candidates that list a history photo among their nearest, not the history photos' own
+    # nearest: each candidate then rests on its closest few, and a photo close to everything
+    # cannot ride on every anchor's list (NDCG@10 on MovieLens-100K: 0.355 one way, 0.38 this).
+    rows = PhotoNeighbor.objects.filter(neighbor_id__in=ids_parameter(anchors), people__gte=MIN_NEIGHBOUR_PEOPLE)
+    return rows.values_list("neighbor_id", "photo_id", "score", "people")
+
+
+def _pooled_rows(viewer: Viewer, tag_ids: list[int], categories: list[str]) -> QuerySet:
+    """The site's pool, and the pools of ``tag_ids`` and ``categories``."""
+    wanted = Q(tag__isnull=True, category="")
+    wanted |= Q(tag_id__in=ids_parameter(tag_ids)) | Q(category__in=ids_parameter(categories, "text"))
+    return PopularPhoto.objects.filter(wanted).values_list("photo_id", "tag_id", "category", "score", "week_views")
+
+
+# The model's reads are the same for everybody (who may see what is checked afterwards).
+_NEIGHBOURS = CompiledQuery(_neighbour_rows)
+_POOLED = CompiledQuery(_pooled_rows)
+
+
 def evidence_read(profile: TasteProfile, *, co_view: bool, content: bool) -> Evidence:
     """Read the neighbours of the recent history and the pools of the site and of the person's tastes."""
     neighbours = np.empty(0, dtype=NEIGHBOUR)
     if profile.history and co_view:
-        # The candidates that list a history photo among their nearest, not the history photos' own
-        # nearest: each candidate then rests on its closest few, and a photo close to everything
-        # cannot ride on every anchor's list (NDCG@10 on MovieLens-100K: 0.355 one way, 0.38 this).
-        rows = PhotoNeighbor.objects.filter(neighbor_id__in=list(profile.history), people__gte=MIN_NEIGHBOUR_PEOPLE)
-        neighbours = np.fromiter(rows.values_list("neighbor_id", "photo_id", "score", "people"), dtype=NEIGHBOUR)
-    wanted = Q(tag__isnull=True, category="")
-    if content:
-        tastes = Q(tag_id__in=profile.top_tag_ids(POOL_TASTES)) | Q(category__in=profile.top_categories(POOL_TASTES))
-        wanted |= tastes
+        neighbours = np.fromiter(_NEIGHBOURS.rows(AnonymousUser(), list(profile.history)), dtype=NEIGHBOUR)
+    tag_ids = profile.top_tag_ids(POOL_TASTES) if content else []
+    categories = profile.top_categories(POOL_TASTES) if content else []
     pools: dict[tuple[str, int | str], int] = {}
 
     def pool_index(tag_id: int | None, category: str) -> int:
@@ -99,7 +116,7 @@ def evidence_read(profile: TasteProfile, *, co_view: bool, content: bool) -> Evi
             return SITE
         return pools.setdefault(("tag", tag_id) if tag_id else ("category", category), len(pools))
 
-    rows = PopularPhoto.objects.filter(wanted).values_list("photo_id", "tag_id", "category", "score", "week_views")
+    rows = _POOLED.rows(AnonymousUser(), tag_ids, categories)
     pooled = np.fromiter(((p, pool_index(t, c), s, w) for p, t, c, s, w in rows), dtype=POOLED)
     return Evidence(neighbours, pooled, list(pools))
 

@@ -23,12 +23,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.explore.compiled import CompiledQuery, ids_parameter
 from photos.explore.diversity import first_page_varied
 from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
 from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, evidence_read
@@ -92,19 +91,22 @@ def _seen_flags(viewer: Viewer) -> dict:
     }
 
 
-def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
-    """Return (owner id, owner username, caption excerpt, seen, surest tag) of those photos ``viewer`` may see."""
-    ids = photo_ids
-    if connection.vendor == "postgresql":
-        # One array parameter: a couple of hundred placeholders cost more to build and parse than to run.
-        ids = RawSQL("SELECT unnest(%s::bigint[])", [photo_ids])
-    rows = (
+def _visible_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
+    return (
         photos_visible_to(viewer)
-        .filter(pk__in=ids)
+        .filter(pk__in=ids_parameter(photo_ids))
         .order_by()
         .annotate(excerpt=Left("caption", EXCERPT + 1), tag=surest_tag(), **_seen_flags(viewer))
         .values_list("pk", "owner_id", "owner__username", "excerpt", "tag", "viewed", "liked_it", "commented")
     )
+
+
+_VISIBLE = CompiledQuery(_visible_rows)
+
+
+def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
+    """Return (owner id, owner username, caption excerpt, seen, surest tag) of those photos ``viewer`` may see."""
+    rows = _VISIBLE.rows(viewer, photo_ids)
     return {pk: (owner_id, username, excerpt, any(seen), tag) for pk, owner_id, username, excerpt, tag, *seen in rows}
 
 
