@@ -163,6 +163,14 @@ def candidates(probs: np.ndarray, rules: Taxonomy, *, pool: str = "max", floor: 
     return found
 
 
+def best_confidence(probs: np.ndarray, rules: Taxonomy | None = None) -> float:
+    """Return the highest calibrated confidence any tag reaches on these views (0 when none is a candidate)."""
+    rules = rules or taxonomy_module.get_taxonomy()
+    calibration = get_calibration()
+    found = [c for c in candidates(probs, rules) if c.kind == "tag"]
+    return max((calibration.confidence(c.kind, c.raw, c.reference) for c in found), default=0.0)
+
+
 def decide(
     probs: np.ndarray,
     view_names: Sequence[str],

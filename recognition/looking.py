@@ -6,6 +6,7 @@ decided again on all their views. Most photos are 4:3 or 3:2 and tagged on stage
 each, as before; the extra passes go to the photos that need them.
 """
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,10 @@ from recognition import decision, framing
 from recognition.framing import View
 
 BATCH_SIZE = 16
+# An untagged photo gets its second views only if some tag reached this calibrated confidence on
+# the first ones: a texture, a plain colour or a photo of nothing the taxonomy names is not looked
+# at again (bench/tag_quality.py measures what the second look rescues and costs).
+SECOND_LOOK_FROM = float(os.environ.get("RECOGNITION_SECOND_LOOK_FROM", "0.3"))
 
 
 @dataclass
@@ -71,7 +76,7 @@ def tag_photos(
         photo.probabilities = list(probabilities[start : start + len(photo.first)])
         start += len(photo.first)
     results = [_decide(photo, **decide_kwargs) for photo in photos]
-    again = [i for i, tags in enumerate(results) if not tags or not staged]
+    again = [i for i, tags in enumerate(results) if not staged or (not tags and _near_miss(photos[i]))]
     second = [view for i in again for view in photos[i].second]
     probabilities = _run(second, predict)
     start = 0
@@ -83,6 +88,12 @@ def tag_photos(
     for photo in photos:
         photo.release()
     return results
+
+
+def _near_miss(photo: PhotoViews) -> bool:
+    """Return whether an untagged photo came close enough to a tag for a second look to pay."""
+    best = decision.best_confidence(np.stack(photo.probabilities))
+    return best >= SECOND_LOOK_FROM
 
 
 def _decide(photo: PhotoViews, **kwargs) -> list[decision.ViewedPrediction]:
