@@ -222,7 +222,8 @@ def photo_explanations_make(*, photo_id: int) -> int:
 
 
 def _photo_explanations_draw(*, photo_id: int) -> int:
-    from recognition import explain, taxonomy
+    """Draw each tag's map on the view that earned it (named in its provenance), over the whole photo."""
+    from recognition import decision, explain, framing, inference, taxonomy
 
     photo_tags = list(
         PhotoTag.objects.filter(photo_id=photo_id, source=PhotoTag.Source.AUTO, explanation="").select_related(
@@ -231,17 +232,22 @@ def _photo_explanations_draw(*, photo_id: int) -> int:
     )
     if not photo_tags:
         return 0
-    image = _load(photo_tags[0].photo)
-    if isinstance(image, str):
-        logger.warning("Photo %s cannot be explained: %s", photo_id, image)
+    try:
+        with photo_tags[0].photo.image.open("rb") as source:
+            img = inference.decode_image(source)
+    except (FileNotFoundError, *DECODE_ERRORS) as error:
+        logger.warning("Photo %s cannot be explained: %s", photo_id, type(error).__name__)
         return 0
     rules = taxonomy.get_taxonomy()
     made = 0
     for photo_tag in photo_tags:
         rule = rules.rule_for_tag(photo_tag.tag.name)
-        if rule is None:  # the taxonomy no longer has this tag; a retag will replace it
+        classes = rule.classes if rule is not None else decision.category_classes(photo_tag.tag.name, rules)
+        if not classes:  # the taxonomy no longer has this tag; a retag will replace it
             continue
-        picture = explain.heatmap_overlay(image, explain.class_activation_map(image, rule.classes))
+        earned = (photo_tag.classes or [{}])[0].get("view", "centre")
+        view = framing.view_named(img, earned)
+        picture = explain.heatmap_on_photo(img, view, explain.class_activation_map(view.pixels, classes))
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=85)
         photo_tag.explanation.save(generated_name(), ContentFile(buffer.getvalue()), save=False)

@@ -112,6 +112,12 @@ def _category_index(rules: Taxonomy) -> tuple[tuple[str, ...], np.ndarray]:
     return _cache[key]
 
 
+def category_classes(name: str, rules: Taxonomy) -> tuple[int, ...]:
+    """Return the classes behind category ``name`` (empty if no rule carries it)."""
+    names, matrix = _category_index(rules)
+    return tuple(int(i) for i in np.flatnonzero(matrix[names.index(name)])) if name in names else ()
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A tag or category's pooled raw score before the decision (the benchmark calibrates on these)."""

@@ -116,3 +116,12 @@ def second_views(img: Image.Image, first: list[View]) -> list[View]:
     if img.mode != "RGB":
         img = img.convert("RGB")
     return [full_view(img), mirrored(first[0])]
+
+
+def view_named(img: Image.Image, name: str) -> View:
+    """Return the view called ``name`` (as stored in a tag's provenance) cut again from the photo; else the centre."""
+    first = first_views(img)
+    for view in first + second_views(img, first):
+        if view.name == name:
+            return view
+    return first[0]

@@ -9,6 +9,7 @@ from skimage import data
 
 from photos import services as photo_services
 from photos.models import Photo, PhotoTag
+from recognition import tasks
 from tests.helpers import processed
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +43,13 @@ def test_panorama_subject_at_the_side_is_tagged_with_views_and_sum_in_its_proven
     assert first["sum"] >= sum(entry["score"] for entry in motorcycle.classes) - 0.01
     assert first["views"][0] == "centre" and first["view"] in first["views"] and len(first["views"]) >= 3
     assert motorcycle.rule == "tag:motorcycle" and 0.5 <= motorcycle.confidence <= 1.0
+
+    # The explanation follows the view that earned the tag, drawn on the whole 3:1 photo: the heat
+    # (the bright end of the ramp) lies in the left square, where the motorcycle is; the plain
+    # right part of the frame (past the pasted photo, 741/500 of the height) shows only dimmed.
+    assert tasks.explain_photo(photo.pk) == len(tags)
+    motorcycle.refresh_from_db()
+    with Image.open(motorcycle.explanation.path) as picture:
+        assert picture.size == (336, 112)
+        pixels = np.asarray(picture.convert("L"), dtype=np.float32)
+    assert pixels[:, :112].max() > pixels[:, 180:].max() + 40

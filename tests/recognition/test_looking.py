@@ -145,3 +145,13 @@ def test_fit_logistic_recovers_a_known_slope():
     labels = rng.random(4000) < 1 / (1 + np.exp(-(1.5 * margins - 0.5)))
     slope, intercept = decision.fit_logistic(margins, labels)
     assert slope == pytest.approx(1.5, abs=0.15) and intercept == pytest.approx(-0.5, abs=0.15)
+
+
+def test_a_map_is_drawn_back_where_its_view_was_cut():
+    from recognition import explain
+
+    img = Image.new("RGB", (1200, 400), (90, 90, 90))
+    right_end = framing.first_views(img)[-1]
+    picture = np.asarray(explain.heatmap_on_photo(img, right_end, np.ones((7, 7))), dtype=np.float32)
+    assert picture.shape == (112, 336, 3)
+    assert picture[:, 230:].mean() > 150 and picture[:, :100].mean() < 80  # hot where the view was, dim elsewhere
