@@ -154,10 +154,47 @@ def fit(cases, classifier, pool: str) -> None:
     print(f"calibration written to {decision.CALIBRATION_PATH}: {fitted}")
 
 
+def holdout(cases, negative_cases, classifier, pool: str) -> dict:
+    """Leave one photo out: fit the calibration without it, decide its variants (all views), count.
+
+    The committed calibration is fitted on every photo; this says how much of its figure is fit.
+    """
+    rules = taxonomy.get_taxonomy()
+    everything = [(p["name"], img, p["right"], p["expect"]) for _, img, p in cases]
+    everything += [(None, img, set(), "") for _, img in negative_cases]
+    views = [looking.photo_views(img) for _, img, _, _ in everything]
+    looking.tag_photos(views, classifier, staged=False, pool=pool)
+    found = [decision.candidates(np.stack(v.probabilities), rules, pool=pool) for v in views]
+    hit = counted = given = right = 0
+    for name in sorted({n for n, *_ in everything if n}):
+        data = {"tag": ([], []), "category": ([], [])}
+        for (group, _, truth, _), candidates in zip(everything, found, strict=True):
+            if group != name:
+                for c in candidates:
+                    data[c.kind][0].append(decision.margin(c.raw, c.reference))
+                    data[c.kind][1].append(c.name in truth)
+        fitted = {kind: decision.fit_logistic(np.array(x), np.array(y)) for kind, (x, y) in data.items()}
+        calibration = decision.Calibration(tag=fitted["tag"], category=fitted["category"])
+        for (group, _, truth, expect), v, case in zip(
+            everything, views, cases + [None] * len(negative_cases), strict=True
+        ):
+            if group != name or case[0].endswith(tuple(BONUS)):
+                continue
+            names = [view.name for view in v.looked_at()]
+            tags = decision.decide(np.stack(v.probabilities), names, rules=rules, calibration=calibration, pool=pool)
+            if expect:
+                hit += any(hits(t, expect) for t in tags)
+                counted += 1
+            given += len(tags)
+            right += sum(t.name in truth for t in tags)
+    return {"holdout_variant_recall": round(hit / counted, 3), "holdout_precision": round(right / max(1, given), 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit recognition/data/calibration.json first")
     parser.add_argument("--pool", choices=["max", "mean"], default="max")
+    parser.add_argument("--holdout", action="store_true", help="also report leave-one-photo-out recall/precision")
     args = parser.parse_args()
     cache_dir = os.environ.get("RECOGNITION_CACHE_DIR", str(ROOT / "var" / "cache" / "recognition"))
     classifier = TimedClassifier(inference.get_classifier(cache_dir, num_threads=1))
@@ -172,6 +209,7 @@ def main() -> None:
             args.pool,
         )
 
+    held = holdout(cases, negative_cases, classifier, args.pool) if args.holdout else {}
     classifier.cpu, classifier.images = 0.0, 0
     baseline = []
     for _, img, _ in cases + [(n, img, None) for n, img in negative_cases]:
@@ -255,7 +293,7 @@ def main() -> None:
         "pool": args.pool,
         "images": len(new),
         "load_average": os.getloadavg()[0],
-    }
+    } | held
     print(
         f"\nrecall over variants: new {figures['variant_recall']} vs today {figures['baseline_variant_recall']}; "
         f"precision: new {figures['precision']} vs today {figures['baseline_precision']}; "
