@@ -27,6 +27,8 @@ from photos.search.index import photos_search_index_refresh
 if TYPE_CHECKING:
     import numpy as np
 
+    from recognition.looking import PhotoViews
+
 logger = logging.getLogger(__name__)
 
 # Images that cannot be decoded are a permanent failure; anything else (database, storage,
@@ -52,7 +54,27 @@ def _load(photo: Photo) -> "np.ndarray | str":
         return f"The stored image could not be decoded ({type(error).__name__})."
 
 
-def _tag_chunk(chunk: Sequence[tuple[Photo, "np.ndarray | str"]]) -> int:
+def _load_views(photo: Photo) -> "PhotoViews | str":
+    """Return the views the network may need of a stored photo, or why they cannot be had."""
+    from recognition import pipeline
+
+    try:
+        with photo.image.open("rb") as source:
+            return pipeline.load_views(source)
+    except FileNotFoundError:
+        return "The stored image file is missing."
+    except DECODE_ERRORS as error:
+        return f"The stored image could not be decoded ({type(error).__name__})."
+
+
+def _provenance(prediction) -> list[dict]:
+    """Return PhotoTag.classes: [{"name", "score"}, ...]; tags decided on views add "view", "sum" and "views"."""
+    if hasattr(prediction, "provenance"):
+        return prediction.provenance()
+    return [{"name": name, "score": round(float(score), 4)} for name, score in prediction.classes]
+
+
+def _tag_chunk(chunk: Sequence[tuple[Photo, "PhotoViews | str"]]) -> int:
     """Classify one chunk of loaded photos and write its tags (or failures); return how many were tagged."""
     # TensorFlow is imported here, in the worker, never on the web request path.
     from recognition import pipeline
@@ -63,7 +85,7 @@ def _tag_chunk(chunk: Sequence[tuple[Photo, "np.ndarray | str"]]) -> int:
     loaded = [(photo, image) for photo, image in chunk if not isinstance(image, str)]
     if not loaded:
         return 0
-    predictions = pipeline.predict_tags(
+    predictions = pipeline.predict_views(
         [image for _, image in loaded],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,
@@ -107,7 +129,7 @@ def photos_auto_tags_replace(
                 tag=tags[prediction.name],
                 source=PhotoTag.Source.AUTO,
                 confidence=round(float(prediction.confidence), 4),
-                classes=[{"name": name, "score": round(float(score), 4)} for name, score in prediction.classes],
+                classes=_provenance(prediction),
                 rule=prediction.rule,
                 model_version=model_version,
                 taxonomy_version=taxonomy_version,
@@ -149,7 +171,7 @@ def photos_tag(*, photo_ids: Sequence[int], force: bool = False) -> int:
     # every decode is submitted at once, so threads decode the next chunk while the CNN
     # and the database work on this one.
     with ThreadPoolExecutor(max_workers=settings.RECOGNITION_DECODE_THREADS) as pool:
-        loaded = zip(photos, pool.map(_load, photos), strict=True)
+        loaded = zip(photos, pool.map(_load_views, photos), strict=True)
         while chunk := list(islice(loaded, CHUNK_SIZE)):
             tagged += _tag_chunk(chunk)
     return tagged
@@ -202,7 +224,8 @@ def photo_explanations_make(*, photo_id: int) -> int:
 
 
 def _photo_explanations_draw(*, photo_id: int) -> int:
-    from recognition import explain, taxonomy
+    """Draw each tag's map on the view that earned it (named in its provenance), over the whole photo."""
+    from recognition import decision, explain, framing, inference, taxonomy
 
     photo_tags = list(
         PhotoTag.objects.filter(photo_id=photo_id, source=PhotoTag.Source.AUTO, explanation="").select_related(
@@ -211,17 +234,22 @@ def _photo_explanations_draw(*, photo_id: int) -> int:
     )
     if not photo_tags:
         return 0
-    image = _load(photo_tags[0].photo)
-    if isinstance(image, str):
-        logger.warning("Photo %s cannot be explained: %s", photo_id, image)
+    try:
+        with photo_tags[0].photo.image.open("rb") as source:
+            img = inference.decode_image(source)
+    except (FileNotFoundError, *DECODE_ERRORS) as error:
+        logger.warning("Photo %s cannot be explained: %s", photo_id, type(error).__name__)
         return 0
     rules = taxonomy.get_taxonomy()
     made = 0
     for photo_tag in photo_tags:
         rule = rules.rule_for_tag(photo_tag.tag.name)
-        if rule is None:  # the taxonomy no longer has this tag; a retag will replace it
+        classes = rule.classes if rule is not None else decision.category_classes(photo_tag.tag.name, rules)
+        if not classes:  # the taxonomy no longer has this tag; a retag will replace it
             continue
-        picture = explain.heatmap_overlay(image, explain.class_activation_map(image, rule.classes))
+        earned = (photo_tag.classes or [{}])[0].get("view", "centre")
+        view = framing.view_named(img, earned)
+        picture = explain.heatmap_on_photo(img, view, explain.class_activation_map(view.pixels, classes))
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=85)
         photo_tag.explanation.save(generated_name(), ContentFile(buffer.getvalue()), save=False)

@@ -1,6 +1,7 @@
 """Grad-CAM: show where in a photo the network found the classes behind a tag.
 
-The map is computed on the centre crop the classifier actually saw, from the gradient of the
+The map is computed on the view that earned the tag (``recognition.framing``: the centre crop, a
+crop along a long frame, the whole frame or a mirror) and drawn back on the whole photo, from the gradient of the
 tag's summed class probabilities with respect to the last convolutional features (7x7x1280),
 so it explains the real decision rather than a look-alike. TensorFlow is imported lazily.
 """
@@ -55,6 +56,37 @@ def class_activation_map(image: np.ndarray, class_indices: Sequence[int]) -> np.
     cam = tf.nn.relu(tf.reduce_sum(features[0] * channel_weights, axis=-1)).numpy()
     peak = float(cam.max())
     return cam / peak if peak > 0 else cam
+
+
+def heatmap_on_photo(img: Image.Image, view, cam: np.ndarray, *, size: int = OVERLAY_SIZE) -> Image.Image:
+    """Return the whole photo (long side ``size``) with ``view``'s map blended over the part it was cut from.
+
+    ``view`` is a ``framing.View``; a mirrored view's map is flipped back. Outside the view the photo
+    shows dimmed, as weak evidence does.
+    """
+    width, height = img.size
+    scale = size / max(width, height)
+    out_w, out_h = max(1, round(width * scale)), max(1, round(height * scale))
+    cam = np.asarray(cam)[:, ::-1] if view.mirrored else np.asarray(cam)
+    left, top, right, bottom = view.box
+    box = (round(left * out_w), round(top * out_h), round(right * out_w), round(bottom * out_h))
+    heat = np.zeros((out_h, out_w), dtype=np.float32)
+    patch = Image.fromarray(np.uint8(np.clip(cam, 0, 1) * 255)).resize(
+        (max(1, box[2] - box[0]), max(1, box[3] - box[1])), Image.Resampling.BICUBIC
+    )
+    heat[box[1] : box[1] + patch.height, box[0] : box[0] + patch.width] = np.asarray(patch, np.float32)[
+        : out_h - box[1], : out_w - box[0]
+    ]
+    photo = np.asarray(img.convert("RGB").resize((out_w, out_h), Image.Resampling.BICUBIC), np.float32)
+    return _blend(photo, heat / 255)
+
+
+def _blend(photo: np.ndarray, heat: np.ndarray) -> Image.Image:
+    levels = heat * (len(_RAMP) - 1)
+    low = np.floor(levels).astype(int).clip(0, len(_RAMP) - 2)
+    colours = _RAMP[low] + (_RAMP[low + 1] - _RAMP[low]) * (levels - low)[..., None]
+    alpha = 0.25 + 0.5 * heat[..., None]
+    return Image.fromarray(np.uint8((photo * (1 - alpha) + colours * alpha).clip(0, 255)))
 
 
 def heatmap_overlay(image: np.ndarray, cam: np.ndarray, *, size: int = OVERLAY_SIZE) -> Image.Image:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image
 
-from recognition import inference, taxonomy
+from recognition import inference, looking, taxonomy
 from recognition.efficientnet_lite import MODEL_VERSION
 from recognition.taxonomy import TagPrediction
 
@@ -45,6 +45,27 @@ def predict_tags(
         probabilities = classifier.predict(np.stack(images[start : start + batch_size]))
         tags.extend(taxonomy.map_predictions(row, rules) for row in probabilities)
     return tags
+
+
+# --- Looking at the whole photo (issue 19): the worker calls these instead of image_input + predict_tags.
+
+
+def image_views(img: Image.Image) -> looking.PhotoViews:
+    """Return the views the network may need of pixels already decoded (upright RGB): no second decode."""
+    return looking.photo_views(img)
+
+
+def load_views(source: str | PathLike[str] | BinaryIO) -> looking.PhotoViews:
+    """Return the views of one stored image (decoded at about the scale the network needs)."""
+    return looking.photo_views(inference.decode_image(source))
+
+
+def predict_views(
+    photos: Sequence[looking.PhotoViews], *, cache_dir: str | PathLike[str], num_threads: int = 2
+) -> list[list[TagPrediction]]:
+    """Return the tags each photo earns from its views, looked at in stages (see ``recognition.looking``)."""
+    classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
+    return looking.tag_photos(photos, classifier.predict)
 
 
 def versions() -> dict[str, str]:

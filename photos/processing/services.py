@@ -28,7 +28,7 @@ from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
 
 if TYPE_CHECKING:
-    import numpy as np
+    from recognition.looking import PhotoViews
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class _Prepared:
 
     photo: Photo
     rendered: RenderedPhoto | None
-    network_input: "np.ndarray"
+    network_input: "PhotoViews"
 
 
 def decode_limits() -> dict:
@@ -64,7 +64,7 @@ def _prepare(photo: Photo) -> _Prepared | str:
         # Uploaded before originals were kept: its copies exist, only the tags are missing.
         if not photo.has_copies:
             return MISSING_ORIGINAL
-        loaded = tagging._load(photo)
+        loaded = tagging._load_views(photo)
         return loaded if isinstance(loaded, str) else _Prepared(photo=photo, rendered=None, network_input=loaded)
     try:
         with photo.original.open("rb") as source:
@@ -75,13 +75,13 @@ def _prepare(photo: Photo) -> _Prepared | str:
         rendered = render_original(data, **{k: v for k, v in decode_limits().items() if k != "max_bytes"})
     except RenderFailed as failure:
         return failure.reason
-    return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_input(rendered.pixels))
+    return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_views(rendered.pixels))
 
 
 def _predict(prepared: Sequence[_Prepared]) -> list:
     from recognition import pipeline
 
-    return pipeline.predict_tags(
+    return pipeline.predict_views(
         [p.network_input for p in prepared],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,

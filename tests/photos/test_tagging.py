@@ -134,7 +134,8 @@ def test_explanations_are_drawn_once_per_auto_tag_and_served_in_the_api(chelsea,
     assert tasks.explain_photo(chelsea.pk) == 0  # already drawn
     cat = auto_tags(chelsea)["cat"]
     with Image.open(cat.explanation.path) as picture:
-        assert picture.format == "JPEG" and picture.size == (336, 336) and not picture.getexif()
+        # Drawn on the whole photo (451 x 300), not on the square the network saw.
+        assert picture.format == "JPEG" and picture.size == (336, 224) and not picture.getexif()
     tag = next(t for t in client.get(f"/api/v1/photos/{chelsea.pk}/").json()["tags"] if t["name"] == "cat")
     assert tag["explanation"].endswith(".jpg")
     assert client.post(f"/api/v1/photos/{chelsea.pk}/explain/").json() == {"status": "ready"}

@@ -113,7 +113,7 @@ def test_one_decode_per_photo_at_draft_scale_feeds_copies_and_cnn(
     big = Image.fromarray(data.chelsea()).resize((4000, 2660))
     photo = upload(user, encode(big, "JPEG", quality=90))
     decodes, inputs = [], []
-    real_load, real_input = Image.Image.load, pipeline.image_input
+    real_load, real_views = Image.Image.load, pipeline.image_views
 
     def counting_load(self):
         if getattr(self, "format", None) == "JPEG" and self.tile:
@@ -121,12 +121,12 @@ def test_one_decode_per_photo_at_draft_scale_feeds_copies_and_cnn(
         return real_load(self)
 
     monkeypatch.setattr(Image.Image, "load", counting_load)
-    monkeypatch.setattr(pipeline, "image_input", lambda img: inputs.append(img.size) or real_input(img))
+    monkeypatch.setattr(pipeline, "image_views", lambda img: inputs.append(img.size) or real_views(img))
     with django_capture_on_commit_callbacks(execute=True):
         photo = processed(photo)
 
     assert decodes == [(2000, 1330)]  # decoded once, at 1/2 scale: it covers the 1920 display size
-    assert inputs == [(667, 444)]  # the CNN input is cut from those same pixels, reduced 3x with the thumbnail
+    assert inputs == [(667, 444)]  # the CNN's views are cut from those same pixels, reduced 3x with the thumbnail
     assert (photo.width, photo.height) == (2000, 1330) and photo.status == Photo.Status.TAGGED
     with Image.open(photo.thumbnail.path) as thumbnail:
         assert thumbnail.size == (render.THUMB_SIDE, render.THUMB_SIDE)
@@ -179,7 +179,7 @@ def test_a_run_that_dies_mid_way_loses_nothing_and_the_sweeper_requeues_it(user,
     def crash(*args, **kwargs):
         raise MemoryError("worker killed")
 
-    monkeypatch.setattr(pipeline, "predict_tags", crash)
+    monkeypatch.setattr(pipeline, "predict_views", crash)
     with pytest.raises(MemoryError):
         processed(photo)
     photo.refresh_from_db()
