@@ -56,13 +56,20 @@ def photo_views(img: Image.Image) -> PhotoViews:
     return PhotoViews(first=framing.first_views(img), image=img)
 
 
-def _run(views: Sequence[View], predict: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    rows = [predict(np.stack([v.pixels for v in views[i : i + BATCH_SIZE]])) for i in range(0, len(views), BATCH_SIZE)]
+def _run(
+    views: Sequence[View], predict: Callable[[np.ndarray], np.ndarray], batch_size: int = BATCH_SIZE
+) -> np.ndarray:
+    rows = [predict(np.stack([v.pixels for v in views[i : i + batch_size]])) for i in range(0, len(views), batch_size)]
     return np.concatenate(rows) if rows else np.empty((0, 1000), dtype=np.float32)
 
 
 def tag_photos(
-    photos: Sequence[PhotoViews], predict: Callable[[np.ndarray], np.ndarray], *, staged: bool = True, **decide_kwargs
+    photos: Sequence[PhotoViews],
+    predict: Callable[[np.ndarray], np.ndarray],
+    *,
+    staged: bool = True,
+    batch_size: int = BATCH_SIZE,
+    **decide_kwargs,
 ) -> list[list[decision.ViewedPrediction]]:
     """Return each photo's tags, looking at second views only where the first ones gave none.
 
@@ -70,7 +77,7 @@ def tag_photos(
     With ``staged=False`` every photo gets all its views (the benchmark's comparison).
     """
     first = [view for photo in photos for view in photo.first]
-    probabilities = _run(first, predict)
+    probabilities = _run(first, predict, batch_size)
     start = 0
     for photo in photos:
         photo.probabilities = list(probabilities[start : start + len(photo.first)])
@@ -78,7 +85,7 @@ def tag_photos(
     results = [_decide(photo, **decide_kwargs) for photo in photos]
     again = [i for i, tags in enumerate(results) if not staged or (not tags and _near_miss(photos[i]))]
     second = [view for i in again for view in photos[i].second]
-    probabilities = _run(second, predict)
+    probabilities = _run(second, predict, batch_size)
     start = 0
     for i in again:
         photo = photos[i]

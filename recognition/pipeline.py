@@ -61,11 +61,15 @@ def load_views(source: str | PathLike[str] | BinaryIO) -> looking.PhotoViews:
 
 
 def predict_views(
-    photos: Sequence[looking.PhotoViews], *, cache_dir: str | PathLike[str], num_threads: int = 2
+    photos: Sequence[looking.PhotoViews],
+    *,
+    cache_dir: str | PathLike[str],
+    num_threads: int = 2,
+    batch_size: int = looking.BATCH_SIZE,
 ) -> list[list[TagPrediction]]:
     """Return the tags each photo earns from its views, looked at in stages (see ``recognition.looking``)."""
     classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
-    return looking.tag_photos(photos, classifier.predict)
+    return looking.tag_photos(photos, classifier.predict, batch_size=batch_size)
 
 
 def versions() -> dict[str, str]:
