@@ -263,6 +263,7 @@ class Comment(models.Model):
         max_length=COMMENT_MAX_LENGTH,
         validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(COMMENT_MAX_LENGTH)],
     )
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only its author sees it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -330,9 +331,14 @@ class Notification(models.Model):
         FOLLOW_REQUEST = "follow_request", "Requests to follow you"
         FOLLOW_APPROVED = "follow_approved", "Approved follow requests"
         MENTION = "mention", "Mentions of you"
+        MODERATION = "moderation", "Moderation: outcomes of your reports, warnings"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None for a notice from the site (moderation), which names no moderator.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=1200, blank=True, help_text="The text of a notice from the site.")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # A notification dies with the photo or comment it is about (CASCADE): nothing left to show.
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -350,3 +356,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id} by {self.actor_id}"
+
+
+# Models of the wings, so that Django finds them in this app.
+from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401

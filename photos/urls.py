@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from photos.moderation.views import reports
 from photos.throttles import LoginThrottle, throttle_posts
 from photos.views import accounts, explore, notifications, privacy, search, social
 
@@ -63,6 +64,9 @@ urlpatterns = [
         name="comment_delete",
     ),
     path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
+    path("p/<int:key>/report/", reports.report, {"kind": "photo"}, name="photo_report"),
+    path("comments/<int:key>/report/", reports.report, {"kind": "comment"}, name="comment_report"),
+    path("u/<str:key>/report/", reports.report, {"kind": "account"}, name="account_report"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

@@ -286,6 +286,8 @@ REST_FRAMEWORK = {
         "like": env.str("THROTTLE_LIKE", default="60/minute"),
         "follow": env.str("THROTTLE_FOLLOW", default="30/minute"),
         "explain": env.str("THROTTLE_EXPLAIN", default="30/hour"),
+        "report": env.str("THROTTLE_REPORT", default="20/hour"),
+        "export": env.str("THROTTLE_EXPORT", default="3/day"),
     },
 }
 # Email (password resets): the console in development, else SMTP from EMAIL_URL

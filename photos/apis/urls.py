@@ -1,6 +1,7 @@
 from django.urls import path
 
 from photos.apis import explore, notifications, photos, privacy, search, users
+from photos.moderation.apis import reports
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
@@ -44,4 +45,5 @@ urlpatterns = [
     path("notifications/read/", notifications.NotificationsReadApi.as_view(), name="api_notifications_read"),
     path("mentions/", notifications.MentionSuggestionsApi.as_view(), name="api_mentions"),
     path("recommendations/", explore.ExploreApi.as_view(), name="api_recommendations"),
+    path("reports/", reports.ReportsApi.as_view(), name="api_reports"),
 ]
