@@ -359,4 +359,5 @@ class Notification(models.Model):
 
 
 # Models of the wings, so that Django finds them in this app.
+from photos.export.models import DataExport  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401

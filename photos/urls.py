@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from photos.export.views import exports
 from photos.moderation.views import reports
 from photos.throttles import LoginThrottle, throttle_posts
 from photos.views import accounts, explore, notifications, privacy, search, social
@@ -14,6 +15,8 @@ urlpatterns = [
     path("accounts/settings/", accounts.settings, name="account_settings"),
     path("accounts/email/", accounts.email_change, name="email_change"),
     path("accounts/delete/", accounts.account_delete, name="account_delete"),
+    path("accounts/export/", exports.data_export, name="data_export"),
+    path("accounts/export/download/<str:signed>/", exports.data_export_download, name="data_export_download"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Each request sends an email: counted per address like sign-in attempts, so nobody floods an inbox.
