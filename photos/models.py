@@ -35,6 +35,7 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
     history_paused = models.BooleanField(default=False, help_text="Stop recording viewed photos for recommendations.")
+    show_sensitive = models.BooleanField(default=False, help_text="Always show sensitive photos unblurred.")
     # Kinds of Notification.Kind this person turned off in settings; none are made for them.
     notifications_off = models.JSONField(default=list, blank=True)
 
@@ -148,6 +149,10 @@ class Photo(models.Model):
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")
+    # Marked by its owner: lists show ``blurred_thumbnail`` (made on the server) to people who have not
+    # chosen to always see such photos, and the sharp copy only when they ask (photos.sensitive).
+    is_sensitive = models.BooleanField(default=False)
+    blurred_thumbnail = models.ImageField(upload_to="blurred/", db_index=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROCESSING)
     status_reason = models.CharField(max_length=255, blank=True)
     tagging_attempts = models.PositiveSmallIntegerField(default=0)

@@ -144,8 +144,8 @@ def feed_page(user: User, *, cursor: str | None, size: int) -> tuple[list[Photo]
 
 
 def public_photos() -> QuerySet[Photo]:
-    """Return the newest public photos for the landing page."""
-    return photo_list(AnonymousUser()).order_by("-created_at", "-id")
+    """Return the newest public photos for the landing page: never a sensitive one, even blurred."""
+    return photo_list(AnonymousUser()).filter(is_sensitive=False).order_by("-created_at", "-id")
 
 
 def user_photos(*, viewer: Viewer, owner: User) -> QuerySet[Photo]:
@@ -298,21 +298,23 @@ def media_name(path: str) -> str | None:
 
 
 def media_visible(*, viewer: Viewer, name: str) -> bool:
-    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail, heat map or avatar)."""
+    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail, blurred thumbnail,
+    heat map or avatar)."""
     if media_name(name) != name:
         return False
     if name.startswith("avatars/"):
         return True  # avatars are public, like the profiles that show them
     visible = photos_visible_to(viewer)
     return (
-        visible.filter(Q(image=name) | Q(thumbnail=name)).exists()
+        visible.filter(Q(image=name) | Q(thumbnail=name) | Q(blurred_thumbnail=name)).exists()
         or PhotoTag.objects.filter(explanation=name, photo__in=visible).exists()
     )
 
 
 def media_photo_id(name: str) -> int | None:
     """Return the id of the photo whose image, thumbnail or heat map is stored as ``name``, if any."""
-    photo_id = Photo.objects.filter(Q(image=name) | Q(thumbnail=name)).values_list("pk", flat=True).first()
+    copies = Q(image=name) | Q(thumbnail=name) | Q(blurred_thumbnail=name)
+    photo_id = Photo.objects.filter(copies).values_list("pk", flat=True).first()
     if photo_id is None:
         photo_id = PhotoTag.objects.filter(explanation=name).values_list("photo_id", flat=True).first()
     return photo_id

@@ -3,6 +3,7 @@ from django.urls import path
 
 from photos.export.views import exports
 from photos.moderation.views import reports
+from photos.sensitive.views import sensitive
 from photos.throttles import LoginThrottle, throttle_posts
 from photos.views import accounts, explore, notifications, privacy, search, social
 
@@ -67,6 +68,8 @@ urlpatterns = [
         name="comment_delete",
     ),
     path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
+    path("p/<int:photo_id>/sensitive/", sensitive.photo_sensitive, name="photo_sensitive"),
+    path("accounts/sensitive/", sensitive.sensitive_preference, name="sensitive_preference"),
     path("p/<int:key>/report/", reports.report, {"kind": "photo"}, name="photo_report"),
     path("comments/<int:key>/report/", reports.report, {"kind": "comment"}, name="comment_report"),
     path("u/<str:key>/report/", reports.report, {"kind": "account"}, name="account_report"),
