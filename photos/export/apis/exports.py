@@ -2,7 +2,7 @@
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -35,7 +35,7 @@ class DataExportsApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ExportThrottle]
 
-    @extend_schema(responses={200: DataExportSerializer(many=True)})
+    @extend_schema(responses={200: inline_serializer("DataExportList", {"results": DataExportSerializer(many=True)})})
     def get(self, request):
         exports = selectors.data_exports_of(request.user)
         return Response({"results": DataExportSerializer(exports, many=True, context={"request": request}).data})
