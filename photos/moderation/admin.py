@@ -39,6 +39,10 @@ class ReportInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A case is read with its reports: whoever may view the queue reads them.
+        return request.user.has_perm("photos.view_moderationcase")
+
 
 def _resolver(action: str, description: str):
     @admin.action(description=description)

@@ -255,3 +255,19 @@ def test_suspension_from_the_user_admin_is_logged_and_can_be_lifted(admin_client
     kinds = list(ModerationAction.objects.order_by("id").values_list("kind", "moderator", "reason"))
     assert kinds == [("suspend", admin_user.pk, "spam wave"), ("unsuspend", admin_user.pk, "appeal ok")]
     assert Notification.objects.filter(recipient=owner).count() == 0
+
+
+def test_a_case_page_shows_its_reports_and_the_log_lists_every_action(client, moderator, world):
+    case = _report_all(world, "comment")
+    client.force_login(moderator)
+    page = client.get(reverse("admin:photos_moderationcase_change", args=[case.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "go away" in html and html.count("please look") == 2
+    _act(client, moderator, case, "hide")
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    log = client.get(reverse("admin:photos_moderationaction_changelist")).content.decode()
+    assert "breaks rule 3" in log and moderator.username in log
+    closed = client.get(reverse(ADMIN_QUEUE), {"status__exact": "actioned"})
+    assert [c.pk for c in closed.context["cl"].result_list] == [case.pk]
+    assert list(client.get(reverse(ADMIN_QUEUE)).context["cl"].result_list) == []  # the open queue is empty
