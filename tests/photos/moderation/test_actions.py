@@ -271,3 +271,17 @@ def test_a_case_page_shows_its_reports_and_the_log_lists_every_action(client, mo
     closed = client.get(reverse(ADMIN_QUEUE), {"status__exact": "actioned"})
     assert [c.pk for c in closed.context["cl"].result_list] == [case.pk]
     assert list(client.get(reverse(ADMIN_QUEUE)).context["cl"].result_list) == []  # the open queue is empty
+
+
+def test_a_hidden_comment_is_gone_from_the_feed_and_the_photo_page_but_for_its_author(client, moderator, world):
+    comment = world["comment"]
+    reader = world["reporters"][0]
+    reader.following_set.create(followee=comment.photo.owner)
+    case = _report_all(world, "comment")
+    _act(client, moderator, case, "hide")
+    client.force_login(reader)
+    assert "go away" not in client.get("/").content.decode()
+    assert "go away" not in client.get(comment.photo.get_absolute_url()).content.decode()
+    client.force_login(world["owner"])
+    page = client.get(comment.photo.get_absolute_url()).content.decode()
+    assert "go away" in page and "hidden by a moderator" in page
