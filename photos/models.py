@@ -1,4 +1,4 @@
-"""The social domain: people, photos, tags, follows, blocks, likes, comments, views and notifications."""
+"""The social domain: people, photos, tags, follows, blocks, likes, comments, views; the wings' models at the end."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -326,43 +326,7 @@ class PopularPhoto(models.Model):
         return f"photo {self.photo_id} popular in {pool} ({self.score:.3g})"
 
 
-class Notification(models.Model):
-    """Something another person did that concerns ``recipient``; grouped per (kind, photo) when read."""
-
-    class Kind(models.TextChoices):
-        LIKE = "like", "Likes of your photos"
-        COMMENT = "comment", "Comments on your photos"
-        FOLLOW = "follow", "New followers"
-        FOLLOW_REQUEST = "follow_request", "Requests to follow you"
-        FOLLOW_APPROVED = "follow_approved", "Approved follow requests"
-        MENTION = "mention", "Mentions of you"
-        MODERATION = "moderation", "Moderation: outcomes of your reports, warnings"
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    # None for a notice from the site (moderation), which names no moderator.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    message = models.CharField(max_length=1200, blank=True, help_text="The text of a notice from the site.")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # A notification dies with the photo or comment it is about (CASCADE): nothing left to show.
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=~Q(actor=F("recipient")), name="notification_not_self")]
-        indexes = [
-            models.Index(fields=["recipient", "kind", "photo"]),
-            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id} by {self.actor_id}"
-
-
 # Models of the wings, so that Django finds them in this app.
 from photos.export.models import DataExport  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
+from photos.notifications.models import Notification  # noqa: E402, F401
