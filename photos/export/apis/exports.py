@@ -35,7 +35,10 @@ class DataExportsApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ExportThrottle]
 
-    @extend_schema(responses={200: inline_serializer("DataExportList", {"results": DataExportSerializer(many=True)})})
+    @extend_schema(
+        operation_id="v1_users_me_exports_list",
+        responses={200: inline_serializer("DataExportList", {"results": DataExportSerializer(many=True)})},
+    )
     def get(self, request):
         exports = selectors.data_exports_of(request.user)
         return Response({"results": DataExportSerializer(exports, many=True, context={"request": request}).data})
