@@ -11,12 +11,15 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from photos import services
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoView, Tag, User
+from photos.moderation import services as moderation_services
+from photos.moderation.admin import ReasonActionForm
 from photos.people import services as account_services
 
 audit = logging.getLogger("socialsite.audit")
@@ -59,7 +62,29 @@ class UserAdmin(DeletesThroughServices, BaseUserAdmin):
         ("Profile", {"fields": ["display_name", "bio", "avatar", "is_private", "history_paused"]}),
     )
     # An avatar is stored only after the upload checks strip and resize it: people set their own.
-    readonly_fields = ["avatar"]
+    # Suspension goes through the actions (tokens revoked, logged), not the is_active box.
+    readonly_fields = ["avatar", "is_active"]
+    action_form = ReasonActionForm
+    actions = ["suspend_users", "unsuspend_users"]
+
+    def _moderate(self, request: HttpRequest, queryset: QuerySet[User], action: str) -> None:
+        try:
+            for user in queryset:
+                moderation_services.user_moderate(
+                    user=user, moderator=request.user, action=action, reason=request.POST.get("reason", "")
+                )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, f"Done for {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Suspend selected accounts (no sign-in, content hidden)", permissions=["change"])
+    def suspend_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._moderate(request, queryset, moderation_services.Action.SUSPEND)
+
+    @admin.action(description="Lift the suspension of selected accounts", permissions=["change"])
+    def unsuspend_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._moderate(request, queryset, moderation_services.Action.UNSUSPEND)
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -16,3 +16,5 @@ FEED_COMMENTS = 2  # latest comments shown under each feed card
 NOTIFICATION_PAGE_SIZE = 30  # notification groups per page (page and API default)
 MENTION_SUGGESTIONS = 8  # names offered while typing an @mention
 PEOPLE_PAGE_SIZE = 50  # follow requests and other lists of people
+REPORT_TEXT_MAX_LENGTH = 1000  # what a reporter may add to the reason
+MODERATION_REASON_MAX_LENGTH = 1000  # why a moderator acted (logged; a warning quotes it)

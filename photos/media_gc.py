@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 from tqdm import tqdm
 
+from photos.export.models import DataExport
 from photos.models import Photo, PhotoTag, User
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -26,9 +27,11 @@ BATCH_SIZE = 500
 FILE_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (Photo, "image"),
     (Photo, "thumbnail"),
+    (Photo, "blurred_thumbnail"),
     (Photo, "original"),  # on its own storage, never served: swept there
     (PhotoTag, "explanation"),
     (User, "avatar"),
+    (DataExport, "file"),  # on its own storage, never served as media: swept there
 )
 
 

@@ -1,4 +1,4 @@
-"""The social domain: people, photos, tags, follows, blocks, likes, comments, views and notifications."""
+"""The social domain: people, photos, tags, follows, blocks, likes, comments, views; the wings' models at the end."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -41,6 +41,7 @@ class User(AbstractUser):
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     is_private = models.BooleanField(default=False, help_text="Only approved followers see this account's photos.")
     history_paused = models.BooleanField(default=False, help_text="Stop recording viewed photos for recommendations.")
+    show_sensitive = models.BooleanField(default=False, help_text="Always show sensitive photos unblurred.")
     # Kinds of Notification.Kind this person turned off in settings; none are made for them.
     notifications_off = models.JSONField(default=list, blank=True)
 
@@ -169,6 +170,10 @@ class Photo(models.Model):
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")
+    # Marked by its owner: lists show ``blurred_thumbnail`` (made on the server) to people who have not
+    # chosen to always see such photos, and the sharp copy only when they ask (photos.sensitive).
+    is_sensitive = models.BooleanField(default=False)
+    blurred_thumbnail = models.ImageField(upload_to="blurred/", db_index=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROCESSING)
     status_reason = models.CharField(max_length=255, blank=True)
     tagging_attempts = models.PositiveSmallIntegerField(default=0)
@@ -284,6 +289,7 @@ class Comment(models.Model):
         max_length=COMMENT_MAX_LENGTH,
         validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(COMMENT_MAX_LENGTH)],
     )
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only its author sees it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,33 +347,7 @@ class PopularPhoto(models.Model):
         return f"photo {self.photo_id} popular in {pool} ({self.score:.3g})"
 
 
-class Notification(models.Model):
-    """Something another person did that concerns ``recipient``; grouped per (kind, photo) when read."""
-
-    class Kind(models.TextChoices):
-        LIKE = "like", "Likes of your photos"
-        COMMENT = "comment", "Comments on your photos"
-        FOLLOW = "follow", "New followers"
-        FOLLOW_REQUEST = "follow_request", "Requests to follow you"
-        FOLLOW_APPROVED = "follow_approved", "Approved follow requests"
-        MENTION = "mention", "Mentions of you"
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # A notification dies with the photo or comment it is about (CASCADE): nothing left to show.
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=~Q(actor=F("recipient")), name="notification_not_self")]
-        indexes = [
-            models.Index(fields=["recipient", "kind", "photo"]),
-            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id} by {self.actor_id}"
+# Models of the wings, so that Django finds them in this app.
+from photos.export.models import DataExport  # noqa: E402, F401
+from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
+from photos.notifications.models import Notification  # noqa: E402, F401

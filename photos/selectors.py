@@ -45,8 +45,8 @@ def photos_visible_to(viewer: Viewer) -> QuerySet[Photo]:
     The owner sees all their photos, processing ones included. Others see a photo only once it
     is processed (tagged, or failed with its copies made), and never private or hidden photos,
     nor photos of people who block them or whom they block. A public photo of a private account,
-    and any followers-only photo, is seen only by approved followers. Inactive owners' photos
-    are hidden.
+    and any followers-only photo, is seen only by approved followers. Photos of inactive owners
+    (suspended by a moderator) are hidden, from everyone else.
     """
     photos = Photo.objects.all()
     public_account = Q(owner__is_private=False, visibility=Photo.Visibility.PUBLIC)
@@ -85,15 +85,15 @@ def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None) -> QuerySe
 def _visible_comment_count(viewer: Viewer) -> Expression:
     """Return the comment counter less the comments ``viewer`` is not shown (see ``photo_comments``).
 
-    A subquery in the list's own query, so a page still costs the same number of queries; only
-    signed-in viewers can be in a block, so others read the counter as it is.
+    A subquery in the list's own query, so a page still costs the same number of queries.
     """
-    if not viewer.is_authenticated:
-        return F("comment_count")
-    blocking, blocked_by = _blocked_user_ids(viewer)
+    unseen = Q(is_hidden=True) | Q(author__is_active=False)
+    if viewer.is_authenticated:
+        blocking, blocked_by = _blocked_user_ids(viewer)
+        unseen = (unseen & ~Q(author=viewer)) | Q(author_id__in=blocking) | Q(author_id__in=blocked_by)
     hidden = (
         Comment.objects.filter(photo=OuterRef("pk"))
-        .filter(Q(author_id__in=blocking) | Q(author_id__in=blocked_by))
+        .filter(unseen)
         .order_by()
         .values("photo")
         .annotate(n=Count("pk"))
@@ -129,7 +129,7 @@ def feed_page(user: User, *, cursor: str | None, size: int) -> tuple[list[Photo]
     block with ``user``). Three queries whatever the size: photos, their tags, their latest comments.
     Raise InvalidCursor for a cursor that is not one of ours.
     """
-    comments = _without_blocked(Comment.objects.select_related("author"), user, "author").order_by("-created_at", "-id")
+    comments = _comments_shown(Comment.objects.select_related("author"), user).order_by("-created_at", "-id")
     photos = feed_for_user(user).prefetch_related(
         Prefetch("comments", queryset=comments[:FEED_COMMENTS], to_attr="latest_comments")
     )
@@ -144,8 +144,8 @@ def feed_page(user: User, *, cursor: str | None, size: int) -> tuple[list[Photo]
 
 
 def public_photos() -> QuerySet[Photo]:
-    """Return the newest public photos for the landing page."""
-    return photo_list(AnonymousUser()).order_by("-created_at", "-id")
+    """Return the newest public photos for the landing page: never a sensitive one, even blurred."""
+    return photo_list(AnonymousUser()).filter(is_sensitive=False).order_by("-created_at", "-id")
 
 
 def user_photos(*, viewer: Viewer, owner: User) -> QuerySet[Photo]:
@@ -199,6 +199,14 @@ def follow_status(*, viewer: Viewer, owner: User) -> str | None:
     if not viewer.is_authenticated:
         return None
     return Follow.objects.filter(follower=viewer, followee=owner).values_list("status", flat=True).first()
+
+
+def _comments_shown(comments: QuerySet[Comment], viewer: Viewer | None) -> QuerySet[Comment]:
+    """Drop comments hidden by a moderator (but for their author) and those of suspended accounts."""
+    shown = Q(is_hidden=False)
+    if viewer is not None and viewer.is_authenticated:
+        shown |= Q(author=viewer)
+    return _without_blocked(comments.filter(shown, author__is_active=True), viewer, "author")
 
 
 def _without_blocked(rows: QuerySet, viewer: Viewer | None, person: str) -> QuerySet:
@@ -263,10 +271,11 @@ def connections_visible(*, viewer: Viewer, owner: User) -> bool:
 def photo_comments(photo: Photo, viewer: Viewer | None = None) -> QuerySet[Comment]:
     """Return the comments of a photo the caller has already been allowed to see, oldest first.
 
-    Comments by people in a block with ``viewer`` are left out: a block hides them both ways.
+    Comments by people in a block with ``viewer`` are left out (a block hides them both ways), as are
+    comments a moderator hid (their author still sees them) and those of suspended accounts.
     """
     comments = photo.comments.select_related("author").order_by("created_at", "id")
-    return _without_blocked(comments, viewer, "author")
+    return _comments_shown(comments, viewer)
 
 
 def comment_get(*, viewer: Viewer, photo_id: int, comment_id: int) -> Comment:
@@ -294,21 +303,23 @@ def media_name(path: str) -> str | None:
 
 
 def media_visible(*, viewer: Viewer, name: str) -> bool:
-    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail, heat map or avatar)."""
+    """Return whether ``viewer`` may fetch the stored file ``name`` (a photo, thumbnail, blurred thumbnail,
+    heat map or avatar)."""
     if media_name(name) != name:
         return False
     if name.startswith("avatars/"):
         return True  # avatars are public, like the profiles that show them
     visible = photos_visible_to(viewer)
     return (
-        visible.filter(Q(image=name) | Q(thumbnail=name)).exists()
+        visible.filter(Q(image=name) | Q(thumbnail=name) | Q(blurred_thumbnail=name)).exists()
         or PhotoTag.objects.filter(explanation=name, photo__in=visible).exists()
     )
 
 
 def media_photo_id(name: str) -> int | None:
     """Return the id of the photo whose image, thumbnail or heat map is stored as ``name``, if any."""
-    photo_id = Photo.objects.filter(Q(image=name) | Q(thumbnail=name)).values_list("pk", flat=True).first()
+    copies = Q(image=name) | Q(thumbnail=name) | Q(blurred_thumbnail=name)
+    photo_id = Photo.objects.filter(copies).values_list("pk", flat=True).first()
     if photo_id is None:
         photo_id = PhotoTag.objects.filter(explanation=name).values_list("photo_id", flat=True).first()
     return photo_id

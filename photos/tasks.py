@@ -8,6 +8,7 @@ from django.db import DatabaseError
 
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.refresh import item_model_refresh
+from photos.export.services import data_export_build, data_exports_expire
 from photos.media_gc import media_gc
 
 
@@ -34,3 +35,15 @@ def collect_orphaned_media() -> dict:
     """Delete stored files no row names, older than the grace period (beat, daily)."""
     report = media_gc()
     return {"scanned": report.scanned, "removed": len(report.removed), "removed_bytes": report.removed_bytes}
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def build_data_export(export_id: int) -> bool:
+    """Build a person's "Download my data" zip (queued on commit when they ask)."""
+    return data_export_build(export_id=export_id) is not None
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def delete_expired_data_exports() -> int:
+    """Delete the data exports past their expiry, files included (beat)."""
+    return data_exports_expire()

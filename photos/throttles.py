@@ -72,6 +72,18 @@ class ExplainThrottle(_PerAccountWriteThrottle):
     scope = "explain"
 
 
+class ReportThrottle(_PerAccountWriteThrottle):
+    """Count reports per account: each one lands in a person's queue."""
+
+    scope = "report"
+
+
+class ExportThrottle(_PerAccountWriteThrottle):
+    """Count data exports per account: each zips every photo of the account in a worker."""
+
+    scope = "export"
+
+
 def throttle_posts(*throttle_classes: type[SimpleRateThrottle]) -> Callable:
     """Answer 429 with ``Retry-After`` to a form POST past any of the throttles' rates."""
 

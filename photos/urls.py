@@ -1,6 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from photos.export.views import exports
+from photos.moderation.views import reports
+from photos.sensitive.views import sensitive
 from photos.throttles import LoginThrottle, throttle_posts
 from photos.views import accounts, explore, notifications, privacy, search, social
 
@@ -13,6 +16,8 @@ urlpatterns = [
     path("accounts/settings/", accounts.settings, name="account_settings"),
     path("accounts/email/", accounts.email_change, name="email_change"),
     path("accounts/delete/", accounts.account_delete, name="account_delete"),
+    path("accounts/export/", exports.data_export, name="data_export"),
+    path("accounts/export/download/<str:signed>/", exports.data_export_download, name="data_export_download"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Each request sends an email: counted per address like sign-in attempts, so nobody floods an inbox.
@@ -64,6 +69,11 @@ urlpatterns = [
         name="comment_delete",
     ),
     path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
+    path("p/<int:photo_id>/sensitive/", sensitive.photo_sensitive, name="photo_sensitive"),
+    path("accounts/sensitive/", sensitive.sensitive_preference, name="sensitive_preference"),
+    path("p/<int:key>/report/", reports.report, {"kind": "photo"}, name="photo_report"),
+    path("comments/<int:key>/report/", reports.report, {"kind": "comment"}, name="comment_report"),
+    path("u/<str:key>/report/", reports.report, {"kind": "account"}, name="account_report"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

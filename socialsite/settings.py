@@ -110,9 +110,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Uploads as sent, kept only until a worker has made the photo's copies: outside MEDIA_ROOT, so
 # the media view (which serves MEDIA_ROOT alone) can never reach one, whatever path it is asked.
 ORIGINALS_ROOT = Path(env.str("ORIGINALS_ROOT", default=str(VAR_DIR / "originals")))
+# "Download my data" zips: never under MEDIA_ROOT, served only to their owner through a checked view.
+EXPORTS_ROOT = Path(env.str("EXPORTS_ROOT", default=str(VAR_DIR / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "originals": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": ORIGINALS_ROOT}},
+    "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EXPORTS_ROOT}},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEVELOPMENT
@@ -146,6 +149,9 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "querystring_auth": True,
             "file_overwrite": False,
         },
+    }
+    STORAGES["exports"] = STORAGES["originals"] | {
+        "OPTIONS": STORAGES["originals"]["OPTIONS"] | {"location": env.str("EXPORTS_PREFIX", default="private-exports")}
     }
 
 # Content-Security-Policy (django-csp): scripts and styles come only from this site's own files,
@@ -243,7 +249,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Grad-CAM explanations are slow (TensorFlow) and asked for on demand: their own queue keeps
 # them from delaying the tagging of new uploads. Every worker command consumes both queues.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"recognition.tasks.explain_photo": {"queue": "explain"}}
+# Data exports are on demand and long too: they wait there rather than in front of new uploads.
+CELERY_TASK_ROUTES = {
+    "recognition.tasks.explain_photo": {"queue": "explain"},
+    "photos.tasks.build_data_export": {"queue": "explain"},
+}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-pending-photos": {
         "task": "recognition.tasks.requeue_stale_photos",
@@ -258,11 +268,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "photos.tasks.refresh_item_model",
         "schedule": timedelta(seconds=min(env.int("EXPLORE_REFRESH_SECONDS", default=30), 60)),
     },
+    "delete-expired-data-exports": {
+        "task": "photos.tasks.delete_expired_data_exports",
+        "schedule": timedelta(hours=1),
+    },
     "collect-orphaned-media": {
         "task": "photos.tasks.collect_orphaned_media",
         "schedule": timedelta(days=1),
     },
 }
+
+# How long a finished data export (and its download link) lasts.
+DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=48)
 
 # Recognition: the converted model is cached on disk, keyed by weight hash and code version.
 RECOGNITION_CACHE_DIR = Path(env.str("RECOGNITION_CACHE_DIR", default=str(VAR_DIR / "cache" / "recognition")))
@@ -294,6 +311,8 @@ REST_FRAMEWORK = {
         "like": env.str("THROTTLE_LIKE", default="60/minute"),
         "follow": env.str("THROTTLE_FOLLOW", default="30/minute"),
         "explain": env.str("THROTTLE_EXPLAIN", default="30/hour"),
+        "report": env.str("THROTTLE_REPORT", default="20/hour"),
+        "export": env.str("THROTTLE_EXPORT", default="3/day"),
     },
 }
 # Email (password resets): the console in development, else SMTP from EMAIL_URL

@@ -26,6 +26,16 @@ def originals_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def exports_root(settings, tmp_path, originals_root):
+    """Keep data exports in the test's temp dir, beside (never under) MEDIA_ROOT."""
+    location = tmp_path / "exports"
+    settings.STORAGES = settings.STORAGES | {
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    }
+    return location
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(settings):
     """Give each test an empty in-process cache: a view's dedupe key must not outlive its test."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

@@ -57,6 +57,7 @@ def start_worker(redis_broker, tmp_path):
             "REDIS_URL": broker_url or redis_broker,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ORIGINALS_ROOT": str(settings.STORAGES["originals"]["OPTIONS"]["location"]),
+            "EXPORTS_ROOT": str(settings.STORAGES["exports"]["OPTIONS"]["location"]),
             "RECOGNITION_CACHE_DIR": str(cache_dir),
             **(extra_env or {}),
         }

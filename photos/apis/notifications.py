@@ -17,7 +17,7 @@ from photos.notifications import selectors, services
 class NotificationGroupSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Notification.Kind.choices)
     text = serializers.CharField(help_text='The line as shown, e.g. "ann and 3 others liked your photo".')
-    actor = UserSummarySerializer(help_text="Who acted last.")
+    actor = UserSummarySerializer(allow_null=True, help_text="Who acted last; null for a notice from the site.")
     others = serializers.IntegerField(help_text="How many other people did the same.")
     photo = serializers.IntegerField(source="photo.pk", allow_null=True, default=None, help_text="The photo, if any.")
     comment = serializers.CharField(source="comment.text", allow_null=True, default=None)

@@ -1,6 +1,7 @@
 """API for photos: upload, detail, likes, comments and the feed."""
 
 from django.conf import settings
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from photos.limits import ALT_TEXT_MAX_LENGTH, COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
 from photos.processing.services import photo_processing_retry
+from photos.sensitive import services as sensitive_services
 from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
 
 # Room for the caption, the visibility and the multipart framing around the image.
@@ -94,6 +96,7 @@ class PhotoDetailApi(APIView):
             help_text="Becomes the owner's own (alt_text_source owner), even if the same as the draft; "
             "empty lets the worker draft one at the next tagging.",
         )
+        sensitive = serializers.BooleanField(required=False, help_text="Mark or unmark as sensitive (blurred).")
 
     def _own_photo(self, request, photo_id: int) -> Photo:
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
@@ -112,7 +115,13 @@ class PhotoDetailApi(APIView):
         photo = self._own_photo(request, photo_id)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.photo_update(photo=photo, **data.validated_data)
+        fields = dict(data.validated_data)
+        sensitive = fields.pop("sensitive", None)
+        with transaction.atomic():
+            if fields:
+                services.photo_update(photo=photo, **fields)
+            if sensitive is not None:
+                sensitive_services.photo_sensitive_set(photo=photo, sensitive=sensitive)
         return Response(_photo_data(request, photo_id))
 
     @extend_schema(responses={204: None})

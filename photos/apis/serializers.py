@@ -77,6 +77,7 @@ class PhotoSerializer(serializers.ModelSerializer):
     liked = serializers.BooleanField(read_only=True)
     tags = PhotoTagSerializer(source="photo_tags", many=True, read_only=True)
     comment_count = serializers.SerializerMethodField(help_text="The comments you are shown (see the comments list).")
+    sensitive = serializers.BooleanField(source="is_sensitive", read_only=True, help_text="Marked by its owner.")
 
     class Meta:
         model = Photo
@@ -98,6 +99,8 @@ class PhotoSerializer(serializers.ModelSerializer):
             "comment_count",
             "liked",
             "tags",
+            "sensitive",
+            "blurred_thumbnail",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -113,6 +116,9 @@ class PhotoSerializer(serializers.ModelSerializer):
             "status_reason": {"help_text": "Why processing failed, written for the photo's owner."},
             "image": {"help_text": "The display copy (no metadata); null while the photo is processing."},
             "thumbnail": {"help_text": "The 320 px square thumbnail; null while the photo is processing."},
+            "blurred_thumbnail": {
+                "help_text": "For a sensitive photo: the thumbnail blurred on the server, to show until asked."
+            },
             "width": {"help_text": "Of the display copy; 0 while the photo is processing."},
         }
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from photos.apis import explore, notifications, photos, privacy, search, users
+from photos.export.apis import exports
+from photos.moderation.apis import reports
 
 urlpatterns = [
     path("auth/register/", users.RegisterApi.as_view(), name="api_register"),
@@ -44,4 +46,12 @@ urlpatterns = [
     path("notifications/read/", notifications.NotificationsReadApi.as_view(), name="api_notifications_read"),
     path("mentions/", notifications.MentionSuggestionsApi.as_view(), name="api_mentions"),
     path("recommendations/", explore.ExploreApi.as_view(), name="api_recommendations"),
+    path("reports/", reports.ReportsApi.as_view(), name="api_reports"),
+    path("users/me/exports/", exports.DataExportsApi.as_view(), name="api_data_exports"),
+    path("users/me/exports/<int:export_id>/", exports.DataExportApi.as_view(), name="api_data_export"),
+    path(
+        "users/me/exports/download/<str:signed>/",
+        exports.DataExportDownloadApi.as_view(),
+        name="api_data_export_download",
+    ),
 ]

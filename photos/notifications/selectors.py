@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Length, Lower
 
 from photos.models import Comment, Notification, Photo, User
@@ -19,6 +19,8 @@ VERBS = {
     Kind.FOLLOW_APPROVED: "approved your follow request",
     Kind.MENTION: "mentioned you",
 }
+# Kinds a person cannot turn off: what the site itself tells them.
+ALWAYS_ON = {Kind.MODERATION}
 
 
 @dataclass(frozen=True)
@@ -26,17 +28,20 @@ class NotificationGroup:
     """Notifications of one kind about one photo (or about none: follows), as one line."""
 
     kind: str
-    actor: User  # who acted last
+    actor: User | None  # who acted last; None for a notice from the site
     others: int  # how many other people did the same
     photo: Photo | None
     comment: Comment | None  # the latest comment, for comments and mentions in comments
     unread: bool
     latest_id: int
     latest_at: datetime
+    message: str = ""
 
     @property
     def text(self) -> str:
         """Return the line as it reads, e.g. ``Ann and 3 others liked your photo``."""
+        if self.actor is None:
+            return self.message
         others = f" and {self.others} other{'s' if self.others != 1 else ''}" if self.others else ""
         return f"{self.actor.name}{others} {VERBS[self.kind]}"
 
@@ -50,17 +55,24 @@ def notifications_visible(user: User) -> QuerySet[Notification]:
     """
     blocking, blocked_by = _blocked_user_ids(user)
     return (
-        Notification.objects.filter(recipient=user, actor__is_active=True)
+        Notification.objects.filter(recipient=user)
+        .filter(Q(actor__isnull=True) | Q(actor__is_active=True))
         .exclude(actor_id__in=blocking)
         .exclude(actor_id__in=blocked_by)
         .filter(Q(photo__isnull=True) | Q(photo_id__in=photos_visible_to(user).values("pk")))
     )
 
 
+def _grouped(notifications: QuerySet[Notification]) -> QuerySet:
+    # A notice from the site is a line of its own: nothing to gather it with.
+    alone = Case(When(actor__isnull=True, then=F("id")), default=Value(0))
+    return notifications.order_by().annotate(alone=alone).values("kind", "photo_id", "alone")
+
+
 def unread_notification_count(user: User) -> int:
     """Return how many groups (lines of the notifications page) have something unread: one query."""
     unread = notifications_visible(user).filter(read_at__isnull=True)
-    return unread.order_by().values("kind", "photo_id").distinct().count()
+    return _grouped(unread).distinct().count()
 
 
 def notification_groups(
@@ -71,9 +83,7 @@ def notification_groups(
     Two queries whatever the page size: the groups, then their latest rows with actor, photo and comment.
     """
     groups = (
-        notifications_visible(user)
-        .order_by()
-        .values("kind", "photo_id")
+        _grouped(notifications_visible(user))
         .annotate(
             latest_id=Max("id"),
             latest_at=Max("created_at"),
@@ -100,6 +110,7 @@ def notification_groups(
             unread=row["unread"] > 0,
             latest_id=row["latest_id"],
             latest_at=row["latest_at"],
+            message=latest[row["latest_id"]].message,
         )
         for row in rows
     ]

@@ -38,6 +38,18 @@ def notification_create(
     return notification
 
 
+def notice_create(*, recipient_id: int, message: str) -> Notification | None:
+    """Tell ``recipient_id`` something from the site itself (moderation): no actor, never turned off."""
+    if not User.objects.filter(pk=recipient_id, is_active=True).exists():
+        return None
+    return Notification.objects.create(recipient_id=recipient_id, actor=None, kind=Kind.MODERATION, message=message)
+
+
+def notice_create_on_commit(*, recipient_id: int, message: str) -> None:
+    """Create the notice once the surrounding transaction commits."""
+    transaction.on_commit(lambda: notice_create(recipient_id=recipient_id, message=message))
+
+
 def notification_create_on_commit(**fields) -> None:
     """Create the notification once the surrounding transaction commits (never for a rolled-back act)."""
     transaction.on_commit(lambda: notification_create(**fields))
@@ -101,7 +113,7 @@ def notifications_mark_read(*, user: User, up_to_id: int | None = None) -> int:
 
 def notification_settings_update(*, user: User, kinds_off: list[str]) -> User:
     """Turn off the notification kinds in ``kinds_off`` (and every other kind back on)."""
-    valid = set(Kind.values)
+    valid = set(Kind.values) - {Kind.MODERATION}
     user.notifications_off = [kind for kind in Kind.values if kind in set(kinds_off) & valid]
     user.save(update_fields=["notifications_off"])
     return user

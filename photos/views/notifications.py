@@ -40,5 +40,9 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         services.notification_settings_update(user=request.user, kinds_off=kinds_off)
         messages.success(request, "Notification settings saved.")
         return redirect("notification_settings")
-    kinds = [(kind, label, kind not in request.user.notifications_off) for kind, label in Notification.Kind.choices]
+    kinds = [
+        (kind, label, kind not in request.user.notifications_off)
+        for kind, label in Notification.Kind.choices
+        if kind not in selectors.ALWAYS_ON
+    ]
     return render(request, "photos/notification_settings.html", {"kinds": kinds})

@@ -195,7 +195,12 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     explore_services.photo_view_record(user=request.user, photo=photo)
     comments = selectors.photo_comments(photo, viewer=request.user)
-    context = {"photo": photo, "comments": comments, "comment_form": CommentForm()}
+    context = {
+        "photo": photo,
+        "comments": comments,
+        "comment_form": CommentForm(),
+        "show_sensitive": "show" in request.GET,
+    }
     return render(request, "photos/photo_detail.html", context)
 
 

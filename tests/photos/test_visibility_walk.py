@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from photos.models import Block, Comment, Follow, Like, Notification, Photo, PopularPhoto, User
+from photos.moderation.services import user_suspend
 from photos.search.index import photo_search_document_refresh
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import jpeg_bytes
@@ -48,6 +49,8 @@ EXPECTED = {
         "blocker": set(),
         "anonymous": set(),
     },
+    # Suspended by a moderator: nobody sees anything, the owner included (they can no longer sign in).
+    "suspended": {role: set() for role in ROLES},
 }
 
 
@@ -77,7 +80,7 @@ class Leaks:
             self.found.append(what)
 
 
-@pytest.fixture(params=["public", "private"])
+@pytest.fixture(params=["public", "private", "suspended"])
 def world(request) -> World:
     account = request.param
     owner = UserFactory(username=f"{account}owner", is_private=account == "private")
@@ -103,6 +106,8 @@ def world(request) -> World:
         CommentFactory(photo=photo, author=owner, text=f"comment{name}")
         photos[name] = photo
     missing_id = max(photo.pk for photo in photos.values()) + 1000
+    if account == "suspended":
+        user_suspend(user=owner)
     return World(account, owner, people, photos, missing_id)
 
 
@@ -115,7 +120,8 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
     expected_ids = {world.photos[name].pk for name in visible}
     own = role == "owner"
     owner_name = world.owner.username
-    blocked_pair = role in ("blocked", "blocker")
+    suspended = world.account == "suspended"
+    blocked_pair = role in ("blocked", "blocker") or suspended
 
     # The owner's profile: API and page, its grid and its count.
     profile = client.get(f"/api/v1/users/{owner_name}/")
@@ -128,14 +134,14 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
         grid = _ids(client.get(f"/api/v1/users/{owner_name}/photos/"))
         leaks.check(grid == expected_ids, f"profile grid API showed {grid}")
     page = client.get(f"/u/{owner_name}/")
-    if role == "blocked":
+    if role == "blocked" or suspended:
         leaks.check(page.status_code == 404, f"profile page answered {page.status_code}")
     elif not blocked_pair:
         count = page.context["owner"].photo_count
         leaks.check(count == len(visible), f"profile page count {count}")
 
     # Feed: own and approved followees' photos only.
-    if role != "anonymous":
+    if role != "anonymous" and not (own and suspended):  # a suspended owner is signed out
         feed = _ids(client.get("/api/v1/feed/"))
         leaks.check(feed == (expected_ids if role in ("owner", "follower") else set()), f"feed API showed {feed}")
 
@@ -157,6 +163,8 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
         response = client.get(recommendations_url)
         recommended = {item["photo"]["id"] for item in response.json()["results"]}
         wanted = set() if own else expected_ids
+        if own and suspended:
+            recommended = set()  # signed out: the endpoint answers 401/403, and nothing of theirs
         leaks.check(recommended == wanted, f"recommendations API showed {recommended}")
 
     # Pages: no thumbnail, link, tag or caption of an invisible photo anywhere.
@@ -171,7 +179,7 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
             traces = (photo.thumbnail.url, photo.image.url, f'href="/p/{photo.pk}/"', f"walk{name}<", f"caption{name}")
             for trace in traces:
                 leaks.check(trace not in html, f"{url} shows {trace!r} of the {name} photo")
-    if role in ("owner", "follower"):
+    if role in ("owner", "follower") and not suspended:
         home = client.get("/").content.decode()
         for name in visible:
             leaks.check(world.photos[name].image.url in home, f"feed page misses the {name} photo")
@@ -180,7 +188,8 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
 def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> None:
     """Follower and following lists: a private account's only for approved followers, never across a block."""
     owner_name = world.owner.username
-    if role in ("blocked", "blocker"):
+    suspended = world.account == "suspended"
+    if role in ("blocked", "blocker") or suspended:
         allowed = 404
     elif world.account == "private" and role not in ("owner", "follower"):
         allowed = 403
@@ -197,7 +206,7 @@ def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> No
         follows = client.get(f"/api/v1/users/{owner_name}/following/").json()["results"]
         leaks.check(follows == [], f"following listed {follows}")
     # People search, API and page: everyone but the two sides of a block finds the owner by name.
-    findable = role not in ("blocked", "blocker")
+    findable = role not in ("blocked", "blocker") and not suspended
     found = [p["username"] for p in client.get("/api/v1/users/", {"q": owner_name.upper()}).json()["results"]]
     leaks.check((owner_name in found) == findable, f"people search API found {found}")
     page = client.get("/search/", {"q": owner_name}).content.decode()
@@ -214,7 +223,7 @@ def _walk_people(world: World, role: str, client: APIClient, leaks: Leaks) -> No
 
 def _walk_notifications(world: World, role: str, client: APIClient, visible: set[str], leaks: Leaks) -> None:
     """Notifications about each photo, made while it could be seen: only those still visible are shown."""
-    if role == "anonymous":
+    if role == "anonymous" or (role == "owner" and world.account == "suspended"):
         return
     recipient = world.owner if role == "owner" else world.people[role]
     actor = world.people["follower"] if role == "owner" else world.owner

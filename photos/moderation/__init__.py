@@ -1,0 +1,1 @@
+"""Reports by people and what moderators do about them."""

@@ -1,0 +1,1 @@
+"""Sensitive photos: marked by their owners, shown blurred (a server-made copy) until someone asks."""
