@@ -350,3 +350,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id} by {self.actor_id}"
+
+
+# The similar-photos wing keeps its models in its own module; Django finds them through this import.
+from photos.similar.models import PhotoDuplicate, PhotoEmbedding  # noqa: E402, F401

@@ -22,6 +22,7 @@ from django.utils import timezone
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
 from photos.search.index import photos_search_index_refresh
+from photos.similar import services as similar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,13 +63,20 @@ def _tag_chunk(chunk: Sequence[tuple[Photo, "np.ndarray | str"]]) -> int:
     loaded = [(photo, image) for photo, image in chunk if not isinstance(image, str)]
     if not loaded:
         return 0
-    predictions = pipeline.predict_tags(
+    predictions, embeddings = pipeline.predict_tags_and_embeddings(
         [image for _, image in loaded],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,
     )
     results = [(photo, tags) for (photo, _), tags in zip(loaded, predictions, strict=True)]
-    photos_auto_tags_replace(results=results, **pipeline.versions())
+    with transaction.atomic():
+        photos_auto_tags_replace(results=results, **pipeline.versions())
+        similar.photos_embeddings_store(
+            photo_ids=[photo.pk for photo, _ in loaded],
+            embeddings=embeddings,
+            network_inputs=[image for _, image in loaded],
+            model_version=pipeline.versions()["model_version"],
+        )
     return len(results)
 
 

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.refresh import item_model_refresh
 from photos.media_gc import media_gc
+from photos.similar import services as similar
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
@@ -34,3 +35,9 @@ def collect_orphaned_media() -> dict:
     """Delete stored files no row names, older than the grace period (beat, daily)."""
     report = media_gc()
     return {"scanned": report.scanned, "removed": len(report.removed), "removed_bytes": report.removed_bytes}
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def find_duplicates(photo_ids: list[int]) -> int:
+    """Record which of their owner's earlier photos these newly embedded photos copy (queued on commit)."""
+    return similar.photos_duplicates_find(photo_ids=photo_ids)

@@ -34,13 +34,22 @@ def predict_tags(
     images: Sequence[np.ndarray], *, cache_dir: str | PathLike[str], num_threads: int = 2
 ) -> list[list[TagPrediction]]:
     """Return the tags each image earns, running the CNN in batches."""
+    return predict_tags_and_embeddings(images, cache_dir=cache_dir, num_threads=num_threads)[0]
+
+
+def predict_tags_and_embeddings(
+    images: Sequence[np.ndarray], *, cache_dir: str | PathLike[str], num_threads: int = 2
+) -> tuple[list[list[TagPrediction]], np.ndarray]:
+    """Return the tags each image earns and its L2-normalised embedding (N, 1280), one network pass per batch."""
     classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
     rules = taxonomy.get_taxonomy()
     tags: list[list[TagPrediction]] = []
+    embeddings = [np.empty((0, inference.EMBEDDING_SIZE), np.float32)]
     for start in range(0, len(images), BATCH_SIZE):
-        probabilities = classifier.predict(np.stack(images[start : start + BATCH_SIZE]))
+        probabilities, features = classifier.predict_with_embeddings(np.stack(images[start : start + BATCH_SIZE]))
         tags.extend(taxonomy.map_predictions(row, rules) for row in probabilities)
-    return tags
+        embeddings.append(features)
+    return tags, np.concatenate(embeddings)
 
 
 def versions() -> dict[str, str]:

@@ -26,6 +26,7 @@ from photos.imaging import generated_name
 from photos.models import Photo, originals_storage
 from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
+from photos.similar import services as similar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,10 +78,10 @@ def _prepare(photo: Photo) -> _Prepared | str:
     return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_input(rendered.pixels))
 
 
-def _predict(prepared: Sequence[_Prepared]) -> list:
+def _predict(prepared: Sequence[_Prepared]) -> tuple[list, "np.ndarray"]:
     from recognition import pipeline
 
-    return pipeline.predict_tags(
+    return pipeline.predict_tags_and_embeddings(
         [p.network_input for p in prepared],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,
@@ -100,7 +101,7 @@ def _write_copies(prepared: Sequence[_Prepared]) -> dict[int, tuple[str, str]]:
     return names
 
 
-def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
+def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np.ndarray") -> None:
     """Name the copies on the rows and replace the CNN tags (marking the photos tagged), in one transaction."""
     from recognition import pipeline
 
@@ -117,6 +118,12 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
                 Photo.objects.filter(pk=p.photo.pk).update(**fields)
             results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
             tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
+            similar.photos_embeddings_store(
+                photo_ids=[p.photo.pk for p in prepared],
+                embeddings=embeddings,
+                network_inputs=[p.network_input for p in prepared],
+                model_version=pipeline.versions()["model_version"],
+            )
             for p in prepared:
                 # Mentioned people are told once they can see the photo: now, not at upload.
                 notifications.mentions_notify_on_commit(author=p.photo.owner, photo=p.photo, text=p.photo.caption)
@@ -136,7 +143,7 @@ def _finish(chunk: Sequence[tuple[Photo, _Prepared | str]]) -> int:
         tagging.photo_mark_failed(photo_id=photo.pk, reason=reason)
     prepared = [p for _, p in chunk if not isinstance(p, str)]
     if prepared:
-        _store(prepared, _predict(prepared))
+        _store(prepared, *_predict(prepared))
     return len(prepared)
 
 

@@ -1,0 +1,107 @@
+"""Writes of the similar-photos wing: store what the worker computed, record near-duplicates."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from photos.similar.models import PhotoDuplicate, PhotoEmbedding
+from photos.similar.vectors import hash_distances, perceptual_hash, vector_pack, vectors_unpack
+
+# Chosen on data by bench/duplicates.py (transformed copies of real photos vs distinct photos
+# sharing a tag): a re-encode or resize keeps the 64-bit hash within a few bits, and a crop, a
+# brightness change or a small rotation keeps the embedding above the similarity floor, while two
+# different cats stay well below it. See README "Near-duplicates" for the measured figures.
+HASH_MAX_DISTANCE = 6
+EMBEDDING_MIN_SIMILARITY = 0.90
+# Enough to point the owner at their copies; a photo posted fifty times needs no fifty rows.
+MAX_DUPLICATES_PER_PHOTO = 5
+
+
+def photos_embeddings_store(
+    *, photo_ids: Sequence[int], embeddings: np.ndarray, network_inputs: Sequence[np.ndarray], model_version: str
+) -> None:
+    """Store (or replace) the photos' embeddings and perceptual hashes; look for duplicates once committed.
+
+    The hash is taken from the CNN's own input crop: the pixels are already decoded, and a resize or a
+    re-encode of the same picture gives the same crop.
+    """
+    if not (len(photo_ids) == len(embeddings) == len(network_inputs)):
+        raise ValueError(
+            f"got {len(photo_ids)} photo ids, {len(embeddings)} embeddings and {len(network_inputs)} images"
+        )
+    now = timezone.now()
+    rows = [
+        PhotoEmbedding(
+            photo_id=photo_id,
+            model_version=model_version,
+            vector=vector_pack(embedding),
+            phash=perceptual_hash(pixels),
+            embedded_at=now,
+        )
+        for photo_id, embedding, pixels in zip(photo_ids, embeddings, network_inputs, strict=True)
+    ]
+    PhotoEmbedding.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["photo"],
+        update_fields=["model_version", "vector", "phash", "embedded_at"],
+    )
+    ids = list(photo_ids)
+    transaction.on_commit(lambda: _duplicates_queue(photo_ids=ids))
+
+
+def _duplicates_queue(*, photo_ids: list[int]) -> None:
+    from photos.tasks import find_duplicates
+
+    find_duplicates.delay(photo_ids)
+
+
+def photos_duplicates_find(*, photo_ids: Sequence[int]) -> int:
+    """Record, for each photo, its owner's earlier photos that are the same picture; return how many pairs.
+
+    Compared with the owner's own photos only: two people photographing the same cat are not
+    duplicates, and nobody learns what someone else posted. Never blocks or changes the upload.
+    """
+    found = 0
+    for mine in PhotoEmbedding.objects.filter(photo_id__in=photo_ids).select_related("photo"):
+        earlier = list(
+            PhotoEmbedding.objects.filter(
+                photo__owner_id=mine.photo.owner_id, photo_id__lt=mine.photo_id, model_version=mine.model_version
+            ).values_list("photo_id", "vector", "phash")
+        )
+        with transaction.atomic():
+            PhotoDuplicate.objects.filter(photo_id=mine.photo_id).delete()
+            if earlier:
+                found += _duplicates_record(mine, earlier)
+    return found
+
+
+def _duplicates_record(mine: PhotoEmbedding, earlier: list[tuple[int, bytes, int | None]]) -> int:
+    ids = np.array([row[0] for row in earlier])
+    similarities = vectors_unpack([row[1] for row in earlier]) @ vectors_unpack([mine.vector])[0]
+    hashes = np.array([row[2] if row[2] is not None else 0 for row in earlier], dtype=np.int64)
+    distances = hash_distances(mine.phash, hashes) if mine.phash is not None else np.full(len(ids), 64)
+    distances[[row[2] is None for row in earlier]] = 64
+    same = distances <= HASH_MAX_DISTANCE
+    edited = similarities >= EMBEDDING_MIN_SIMILARITY
+    matches = np.flatnonzero(same | edited)
+    best = matches[np.argsort(-similarities[matches], kind="stable")][:MAX_DUPLICATES_PER_PHOTO]
+    if not len(best):
+        return 0
+    clusters = dict(
+        PhotoDuplicate.objects.filter(photo_id__in=ids[best].tolist()).values_list("photo_id", "cluster_id")
+    )
+    PhotoDuplicate.objects.bulk_create(
+        PhotoDuplicate(
+            photo_id=mine.photo_id,
+            original_id=int(ids[i]),
+            cluster_id=min(clusters.get(int(ids[j]), int(ids[j])) for j in best),
+            kind=PhotoDuplicate.Kind.SAME if same[i] else PhotoDuplicate.Kind.EDITED,
+            hash_distance=int(distances[i]),
+            similarity=round(float(similarities[i]), 4),
+        )
+        for i in best
+    )
+    return len(best)
