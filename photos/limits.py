@@ -12,3 +12,5 @@ FEED_COMMENTS = 2  # latest comments shown under each feed card
 NOTIFICATION_PAGE_SIZE = 30  # notification groups per page (page and API default)
 MENTION_SUGGESTIONS = 8  # names offered while typing an @mention
 PEOPLE_PAGE_SIZE = 50  # follow requests and other lists of people
+SIMILAR_PAGE_SIZE = 12  # "More like this" on the photo page, and the similar API's default
+SIMILAR_MAX = 48  # the most the similar API returns

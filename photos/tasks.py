@@ -41,3 +41,9 @@ def collect_orphaned_media() -> dict:
 def find_duplicates(photo_ids: list[int]) -> int:
     """Record which of their owner's earlier photos these newly embedded photos copy (queued on commit)."""
     return similar.photos_duplicates_find(photo_ids=photo_ids)
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def rebuild_similar_index() -> dict:
+    """Rebuild the nearest-neighbour index of photo embeddings from the database (beat)."""
+    return similar.similar_index_rebuild()

@@ -1,11 +1,13 @@
 """Writes of the similar-photos wing: store what the worker computed, record near-duplicates."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from photos.similar import ann
 from photos.similar.models import PhotoDuplicate, PhotoEmbedding
 from photos.similar.vectors import hash_distances, perceptual_hash, vector_pack, vectors_unpack
 
@@ -17,6 +19,9 @@ HASH_MAX_DISTANCE = 6
 EMBEDDING_MIN_SIMILARITY = 0.90
 # Enough to point the owner at their copies; a photo posted fifty times needs no fifty rows.
 MAX_DUPLICATES_PER_PHOTO = 5
+# Embeddings stored this long before a build started are searched exactly as well: covers rows
+# committed after the build read past them. Far below the rebuild period, so the exact part stays small.
+INDEX_OVERLAP = timedelta(minutes=2)
 
 
 def photos_embeddings_store(
@@ -105,3 +110,45 @@ def _duplicates_record(mine: PhotoEmbedding, earlier: list[tuple[int, bytes, int
         for i in best
     )
     return len(best)
+
+
+def similar_index_rebuild(*, chunk_size: int = 20_000) -> dict:
+    """Build the nearest-neighbour index from the current model's embeddings, or drop it on a small site.
+
+    Streams the table in primary-key chunks, so memory holds one chunk plus the index (int8, a
+    fraction of the float16 table). Embeddings stored after the build started are searched exactly
+    by the selector until the next build.
+    """
+    from django.conf import settings
+
+    from recognition.efficientnet_lite import MODEL_VERSION
+
+    root = settings.SIMILAR_INDEX_DIR
+    rows = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
+    # A margin before the build starts: a row stamped earlier may commit after the build read past it.
+    since = timezone.now() - INDEX_OVERLAP
+    count = rows.count()
+    if count < settings.SIMILAR_INDEX_MIN_PHOTOS:
+        ann.index_remove(root)
+        return {"count": count, "index": False}
+    sample_ids = list(rows.order_by("?").values_list("pk", flat=True)[: ann.PCA_SAMPLE])
+    sample = vectors_unpack(list(rows.filter(pk__in=sample_ids).values_list("vector", flat=True)))
+
+    def chunks():
+        after = 0
+        while True:
+            batch = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", "vector")[:chunk_size])
+            if not batch:
+                return
+            after = batch[-1][0]
+            yield np.array([pk for pk, _ in batch], dtype=np.int64), vectors_unpack([v for _, v in batch])
+
+    info = ann.index_build(
+        chunks(),
+        sample=sample,
+        root=root,
+        model_version=MODEL_VERSION,
+        embedded_since=since.isoformat(),
+        dims=settings.SIMILAR_INDEX_DIMS,
+    )
+    return {"count": info.count, "index": True, "directory": info.directory}
