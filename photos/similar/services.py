@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from photos.similar import ann
 from photos.similar.models import PhotoDuplicate, PhotoEmbedding
-from photos.similar.vectors import hash_distances, perceptual_hash, vector_pack, vectors_unpack
+from photos.similar.vectors import (
+    EMBEDDING_MIN_SIMILARITY,
+    HASH_MAX_DISTANCE,
+    hash_distances,
+    perceptual_hash,
+    vector_pack,
+    vectors_unpack,
+)
 
-# Chosen on data by bench/duplicates.py (transformed copies of real photos vs distinct photos
-# sharing a tag): a re-encode or resize keeps the 64-bit hash within a few bits, and a crop, a
-# brightness change or a small rotation keeps the embedding above the similarity floor, while two
-# different cats stay well below it. See README "Near-duplicates" for the measured figures.
-HASH_MAX_DISTANCE = 6
-EMBEDDING_MIN_SIMILARITY = 0.90
 # Enough to point the owner at their copies; a photo posted fifty times needs no fifty rows.
 MAX_DUPLICATES_PER_PHOTO = 5
 # Embeddings stored this long before a build started are searched exactly as well: covers rows

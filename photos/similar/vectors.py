@@ -6,6 +6,13 @@ from PIL import Image
 EMBEDDING_SIZE = 1280
 VECTOR_DTYPE = np.dtype("<f2")
 HASH_BITS = 64
+# Chosen on data by bench/duplicates.py (transformed copies of real photos vs distinct photos, two
+# halves of one photo and photos sharing a tag among them): a re-encode or a resize keeps the hash
+# within a few bits; a crop, a brightness change or a small rotation keeps the embedding above the
+# floor, while distinct photos stay below both (closest distinct hashes: 18 bits apart; most similar
+# distinct photos, the stereo motorcycle pair: cosine 0.899). README "Near-duplicates" has the figures.
+HASH_MAX_DISTANCE = 8
+EMBEDDING_MIN_SIMILARITY = 0.91
 
 
 def vector_pack(embedding: np.ndarray) -> bytes:
