@@ -349,8 +349,8 @@ if not DEVELOPMENT:
 # the database, memory-mapped by web processes. Below SIMILAR_INDEX_MIN_PHOTOS embeddings no index is
 # built and queries scan the visible photos' embeddings exactly.
 SIMILAR_INDEX_DIR = Path(env.str("SIMILAR_INDEX_DIR", default=str(VAR_DIR / "similar")))
-SIMILAR_INDEX_MIN_PHOTOS = env.int("SIMILAR_INDEX_MIN_PHOTOS", default=2000)
-SIMILAR_INDEX_DIMS = env.int("SIMILAR_INDEX_DIMS", default=256)
+SIMILAR_INDEX_MIN_PHOTOS = env.int("SIMILAR_INDEX_MIN_PHOTOS", default=1000)
+SIMILAR_INDEX_DIMS = env.int("SIMILAR_INDEX_DIMS", default=128)
 CELERY_BEAT_SCHEDULE["rebuild-similar-index"] = {
     "task": "photos.tasks.rebuild_similar_index",
     "schedule": timedelta(seconds=env.int("SIMILAR_INDEX_REBUILD_SECONDS", default=600)),

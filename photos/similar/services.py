@@ -132,8 +132,9 @@ def similar_index_rebuild(*, chunk_size: int = 20_000) -> dict:
     if count < settings.SIMILAR_INDEX_MIN_PHOTOS:
         ann.index_remove(root)
         return {"count": count, "index": False}
-    sample_ids = list(rows.order_by("?").values_list("pk", flat=True)[: ann.PCA_SAMPLE])
-    sample = vectors_unpack(list(rows.filter(pk__in=sample_ids).values_list("vector", flat=True)))
+    all_ids = np.fromiter(rows.values_list("pk", flat=True).iterator(chunk_size=50_000), dtype=np.int64)
+    sample_ids = np.random.default_rng().choice(all_ids, size=min(ann.PCA_SAMPLE, len(all_ids)), replace=False)
+    sample = vectors_unpack(list(rows.filter(pk__in=sample_ids.tolist()).values_list("vector", flat=True)))
 
     def chunks():
         after = 0
