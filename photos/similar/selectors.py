@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from photos.models import Photo
 from photos.selectors import Viewer, photo_list, photos_visible_to
@@ -63,24 +63,31 @@ def photos_similar_to(*, photo: Photo, viewer: Viewer, limit: int) -> list[Simil
     if index is None or index.info.model_version != version:
         scores = _scores(candidates, query)
     else:
-        since = datetime.fromisoformat(index.info.embedded_since)
-        scores = _scores(candidates.filter(embedding__embedded_at__gte=since), query)
-        scores |= _index_scores(index, candidates, query, limit)
+        recent = Q(embedding__embedded_at__gte=datetime.fromisoformat(index.info.embedded_since))
+        scores = _index_scores(index, candidates, query, limit, recent=recent)
     best = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))[:limit]
     photos = photo_list(viewer, candidates.filter(pk__in=[pk for pk, _ in best])).in_bulk()
     return [SimilarPhoto(photo=photos[pk], similarity=round(score, 4)) for pk, score in best if pk in photos]
 
 
-def _index_scores(index: ann.LoadedIndex, candidates: QuerySet[Photo], query: np.ndarray, limit: int) -> dict:
-    """Return exact scores of the index's nearest candidates that ``candidates`` holds, at least ``limit`` if any."""
+def _index_scores(
+    index: ann.LoadedIndex, candidates: QuerySet[Photo], query: np.ndarray, limit: int, *, recent: Q
+) -> dict:
+    """Return exact scores of the index's nearest candidates that ``candidates`` holds, at least ``limit`` if any.
+
+    The first round also scores the photos embedded since the build (``recent``), in the same query.
+    """
     scores: dict[int, float] = {}
-    asked, seen = limit * OVERFETCH, set()
+    asked, seen, found = limit * OVERFETCH, set(), 0
     while True:
         keys = index.search(query, asked)
         fresh = [key for key in keys.tolist() if key not in seen]
         seen.update(fresh)
-        scores |= _scores(candidates.filter(pk__in=fresh), query)
-        if len(scores) >= limit or len(keys) < asked or asked >= MAX_CANDIDATES:
+        wanted = Q(pk__in=fresh) | recent if not scores and not found else Q(pk__in=fresh)
+        batch = _scores(candidates.filter(wanted), query)
+        found += len(seen.intersection(batch))
+        scores |= batch
+        if found >= limit or len(keys) < asked or asked >= MAX_CANDIDATES:
             return scores
         asked = min(asked * OVERFETCH, MAX_CANDIDATES)
 
