@@ -118,18 +118,19 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np
                 Photo.objects.filter(pk=p.photo.pk).update(**fields)
             results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
             tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
-            similar.photos_embeddings_store(
-                photo_ids=[p.photo.pk for p in prepared],
-                embeddings=embeddings,
-                network_inputs=[p.network_input for p in prepared],
-                model_version=pipeline.versions()["model_version"],
-            )
             for p in prepared:
                 # Mentioned people are told once they can see the photo: now, not at upload.
                 notifications.mentions_notify_on_commit(author=p.photo.owner, photo=p.photo, text=p.photo.caption)
             if not keep:
                 gone = [p.photo.original.name for p in prepared if p.rendered is not None]
                 transaction.on_commit(lambda: [originals_storage().delete(name) for name in gone])
+            # After the originals' deletion is registered: its on-commit runs first.
+            similar.photos_embeddings_store(
+                photo_ids=[p.photo.pk for p in prepared],
+                embeddings=embeddings,
+                network_inputs=[p.network_input for p in prepared],
+                model_version=pipeline.versions()["model_version"],
+            )
     except BaseException:
         for image, thumbnail in names.values():
             default_storage.delete(image)

@@ -55,7 +55,8 @@ def photos_embeddings_store(
         update_fields=["model_version", "vector", "phash", "embedded_at"],
     )
     ids = list(photo_ids)
-    transaction.on_commit(lambda: _duplicates_queue(photo_ids=ids))
+    # Robust: a broker hiccup costs the duplicate check, never the photo or the other on-commit work.
+    transaction.on_commit(lambda: _duplicates_queue(photo_ids=ids), robust=True)
 
 
 def _duplicates_queue(*, photo_ids: list[int]) -> None:
