@@ -294,3 +294,7 @@ class PhotoViewAdmin(ReadOnlyAdmin):
     search_fields = ["user__username"]
     list_filter = ["viewed_at"]
     list_select_related = ["user", "photo"]
+
+
+# The similar-photos wing's admin lives beside it; importing it registers it.
+from photos.similar import admin as similar_admin  # noqa: E402, F401

@@ -18,3 +18,5 @@ MENTION_SUGGESTIONS = 8  # names offered while typing an @mention
 PEOPLE_PAGE_SIZE = 50  # follow requests and other lists of people
 REPORT_TEXT_MAX_LENGTH = 1000  # what a reporter may add to the reason
 MODERATION_REASON_MAX_LENGTH = 1000  # why a moderator acted (logged; a warning quotes it)
+SIMILAR_PAGE_SIZE = 12  # "More like this" on the photo page, and the similar API's default
+SIMILAR_MAX = 48  # the most the similar API returns

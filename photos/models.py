@@ -351,3 +351,4 @@ class PopularPhoto(models.Model):
 from photos.export.models import DataExport  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
 from photos.notifications.models import Notification  # noqa: E402, F401
+from photos.similar.models import PhotoDuplicate, PhotoEmbedding  # noqa: E402, F401

@@ -23,6 +23,7 @@ from photos.accessibility.services import photos_alt_text_draft
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
 from photos.search.index import photos_search_index_refresh
+from photos.similar import services as similar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,13 +86,20 @@ def _tag_chunk(chunk: Sequence[tuple[Photo, "PhotoViews | str"]]) -> int:
     loaded = [(photo, image) for photo, image in chunk if not isinstance(image, str)]
     if not loaded:
         return 0
-    predictions = pipeline.predict_views(
+    predictions, embeddings = pipeline.predict_views_and_embeddings(
         [image for _, image in loaded],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,
     )
     results = [(photo, tags) for (photo, _), tags in zip(loaded, predictions, strict=True)]
-    photos_auto_tags_replace(results=results, **pipeline.versions())
+    with transaction.atomic():
+        photos_auto_tags_replace(results=results, **pipeline.versions())
+        similar.photos_embeddings_store(
+            photo_ids=[photo.pk for photo, _ in loaded],
+            embeddings=embeddings,
+            network_inputs=[views.network_input for _, views in loaded],  # each centre crop
+            model_version=pipeline.versions()["model_version"],
+        )
     return len(results)
 
 

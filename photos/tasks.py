@@ -10,6 +10,7 @@ from photos.explore.item_model import item_model_rebuild
 from photos.explore.refresh import item_model_refresh
 from photos.export.services import data_export_build, data_exports_expire
 from photos.media_gc import media_gc
+from photos.similar import services as similar
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
@@ -47,3 +48,15 @@ def build_data_export(export_id: int) -> bool:
 def delete_expired_data_exports() -> int:
     """Delete the data exports past their expiry, files included (beat)."""
     return data_exports_expire()
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def find_duplicates(photo_ids: list[int]) -> int:
+    """Record which of their owner's earlier photos these newly embedded photos copy (queued on commit)."""
+    return similar.photos_duplicates_find(photo_ids=photo_ids)
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def rebuild_similar_index() -> dict:
+    """Rebuild the nearest-neighbour index of photo embeddings from the database (beat)."""
+    return similar.similar_index_rebuild()

@@ -26,9 +26,12 @@ if TYPE_CHECKING:
 
 # Part of the cache key of anything derived from this model (e.g. converted
 # TFLite files); bump it whenever the graph, weights or preprocessing change.
-MODEL_VERSION = "efficientnet-lite0-imagenet-1"
+# 2: the converted model also outputs the pooled features (the photo's embedding).
+MODEL_VERSION = "efficientnet-lite0-imagenet-2"
 IMAGE_SIZE = 224
 NUM_CLASSES = 1000
+# The layer whose output is a photo's embedding: the 1280 pooled features the classifier reads.
+FEATURES_LAYER = "avg_pool"
 
 STEM_FILTERS = 32
 HEAD_FILTERS = 1280
@@ -99,13 +102,16 @@ def build_efficientnet_lite0(
     weights: Literal["imagenet"] | None = "imagenet",
     input_shape: tuple[int | None, int | None, int] = (IMAGE_SIZE, IMAGE_SIZE, 3),
     classifier_activation: Literal["softmax"] | None = "softmax",
+    include_features: bool = False,
     name: str = "efficientnet_lite0",
 ) -> keras.Model:
     """Build EfficientNet-Lite0 and load its ImageNet weights (hash-checked).
 
     The model takes images already passed through ``preprocess_input`` and
     returns probabilities over the 1000 ImageNet classes, or logits when
-    ``classifier_activation`` is None. ``weights=None`` leaves it untrained.
+    ``classifier_activation`` is None. With ``include_features`` it returns
+    ``[probabilities, features]``, the features being the 1280 pooled values the
+    classifier reads (one network pass gives both). ``weights=None`` leaves it untrained.
     """
     if weights not in ("imagenet", None):
         raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}")
@@ -129,10 +135,10 @@ def build_efficientnet_lite0(
     for block in iter_blocks():
         x = _inverted_residual_block(x, block)
     x = _conv_bn_relu(x, HEAD_FILTERS, kernel_size=1, strides=1, name="head")
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    features = keras.layers.GlobalAveragePooling2D(name=FEATURES_LAYER)(x)
     # No dropout layer: it is an identity at inference, and this model is never trained here.
-    outputs = keras.layers.Dense(NUM_CLASSES, activation=classifier_activation, name="predictions")(x)
-    model = keras.Model(inputs, outputs, name=name)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation=classifier_activation, name="predictions")(features)
+    model = keras.Model(inputs, [outputs, features] if include_features else outputs, name=name)
 
     if weights == "imagenet":
         load_torch_state_dict(model, load_state_dict())

@@ -26,6 +26,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 INPUT_SIZE = 224
+NUM_CLASSES = 1000
+EMBEDDING_SIZE = 1280
 CROP_FRACTION = 0.875
 DEFAULT_NUM_THREADS = 2
 DEFAULT_BATCH_SIZE = 16
@@ -120,9 +122,16 @@ class Classifier:
         # From a path, TFLite maps the file: workers on one machine share its pages.
         self._interpreter = _interpreter_class()(model_path=str(self.model_path), num_threads=num_threads)
         self._input_index = self._interpreter.get_input_details()[0]["index"]
-        output = self._interpreter.get_output_details()[0]
-        self._output_index = output["index"]
-        self.num_classes = int(output["shape_signature"][-1])
+        # The converter may list the two outputs in either order: tell them apart by width.
+        outputs = {int(o["shape_signature"][-1]): o["index"] for o in self._interpreter.get_output_details()}
+        if set(outputs) != {NUM_CLASSES, EMBEDDING_SIZE}:
+            raise ValueError(
+                f"{self.model_path.name} must output {NUM_CLASSES} probabilities and {EMBEDDING_SIZE} features, "
+                f"got outputs of widths {sorted(outputs)}"
+            )
+        self._output_index = outputs[NUM_CLASSES]
+        self._features_index = outputs[EMBEDDING_SIZE]
+        self.num_classes = NUM_CLASSES
         self._batch_size: int | None = None
         # One interpreter owns one set of buffers; Celery's thread pool may share it.
         self._lock = threading.Lock()
@@ -132,13 +141,21 @@ class Classifier:
 
     def predict(self, batch_uint8: np.ndarray) -> np.ndarray:
         """Return class probabilities, shape (N, 1000), for uint8 RGB images of shape (N, 224, 224, 3)."""
+        return self.predict_with_embeddings(batch_uint8)[0]
+
+    def predict_with_embeddings(self, batch_uint8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (probabilities (N, 1000), embeddings (N, 1280)) from one interpreter call.
+
+        An embedding is the pooled feature vector the classifier reads, L2-normalised, so the
+        dot product of two embeddings is their cosine similarity.
+        """
         batch = np.asarray(batch_uint8)
         if batch.dtype != np.uint8 or batch.ndim != 4 or batch.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
             raise ValueError(
                 f"expected uint8 images of shape (N, {INPUT_SIZE}, {INPUT_SIZE}, 3), got {batch.dtype} {batch.shape}"
             )
         if batch.shape[0] == 0:
-            return np.empty((0, self.num_classes), dtype=np.float32)
+            return np.empty((0, self.num_classes), np.float32), np.empty((0, EMBEDDING_SIZE), np.float32)
         with self._lock:
             if batch.shape[0] != self._batch_size:
                 self._interpreter.resize_tensor_input(self._input_index, list(batch.shape))
@@ -146,7 +163,16 @@ class Classifier:
                 self._batch_size = batch.shape[0]
             self._interpreter.set_tensor(self._input_index, self._preprocess(batch))
             self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output_index).copy()
+            probabilities = self._interpreter.get_tensor(self._output_index).copy()
+            features = self._interpreter.get_tensor(self._features_index).copy()
+        return probabilities, l2_normalise(features)
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return the rows scaled to unit length (an all-zero row stays zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, np.float32(1e-12))
 
 
 def _interpreter_class() -> type:
@@ -187,7 +213,8 @@ def convert_to_tflite() -> bytes:
 
     from recognition.efficientnet_lite import build_efficientnet_lite0
 
-    model = build_efficientnet_lite0()
+    # Two outputs, so one interpreter call gives both the tags and the embedding.
+    model = build_efficientnet_lite0(include_features=True)
     # Through a SavedModel: TFLiteConverter.from_keras_model does the same export,
     # but prints the whole signature to stdout.
     with tempfile.TemporaryDirectory(prefix="efficientnet-lite0-") as saved_model_dir:

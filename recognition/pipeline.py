@@ -38,13 +38,26 @@ def predict_tags(
     batch_size: int = BATCH_SIZE,
 ) -> list[list[TagPrediction]]:
     """Return the tags each image earns, running the CNN in batches of ``batch_size``."""
+    return predict_tags_and_embeddings(images, cache_dir=cache_dir, num_threads=num_threads, batch_size=batch_size)[0]
+
+
+def predict_tags_and_embeddings(
+    images: Sequence[np.ndarray],
+    *,
+    cache_dir: str | PathLike[str],
+    num_threads: int = 2,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[list[list[TagPrediction]], np.ndarray]:
+    """Return the tags each image earns and its L2-normalised embedding (N, 1280), one network pass per batch."""
     classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
     rules = taxonomy.get_taxonomy()
     tags: list[list[TagPrediction]] = []
+    embeddings = [np.empty((0, inference.EMBEDDING_SIZE), np.float32)]
     for start in range(0, len(images), batch_size):
-        probabilities = classifier.predict(np.stack(images[start : start + batch_size]))
+        probabilities, features = classifier.predict_with_embeddings(np.stack(images[start : start + batch_size]))
         tags.extend(taxonomy.map_predictions(row, rules) for row in probabilities)
-    return tags
+        embeddings.append(features)
+    return tags, np.concatenate(embeddings)
 
 
 # --- Looking at the whole photo (issue 19): the worker calls these instead of image_input + predict_tags.
@@ -68,8 +81,34 @@ def predict_views(
     batch_size: int = looking.BATCH_SIZE,
 ) -> list[list[TagPrediction]]:
     """Return the tags each photo earns from its views, looked at in stages (see ``recognition.looking``)."""
+    return predict_views_and_embeddings(photos, cache_dir=cache_dir, num_threads=num_threads, batch_size=batch_size)[0]
+
+
+def predict_views_and_embeddings(
+    photos: Sequence[looking.PhotoViews],
+    *,
+    cache_dir: str | PathLike[str],
+    num_threads: int = 2,
+    batch_size: int = looking.BATCH_SIZE,
+) -> tuple[list[list[TagPrediction]], np.ndarray]:
+    """Return each photo's tags from its views and the embedding of its centre view (N, 1280).
+
+    The embedding comes out of the same interpreter calls as the probabilities: the centre crop is
+    every photo's first view, so its features are the first row of that photo's stage-one views.
+    """
     classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
-    return looking.tag_photos(photos, classifier.predict, batch_size=batch_size)
+    features: list[np.ndarray] = []
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        probabilities, embedded = classifier.predict_with_embeddings(batch)
+        features.append(embedded)
+        return probabilities
+
+    first_rows = np.cumsum([0] + [len(photo.first) for photo in photos[:-1]]).astype(int)
+    tags = looking.tag_photos(photos, predict, batch_size=batch_size)
+    if not photos:
+        return tags, np.empty((0, inference.EMBEDDING_SIZE), np.float32)
+    return tags, np.concatenate(features)[first_rows]
 
 
 def versions() -> dict[str, str]:

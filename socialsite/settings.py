@@ -374,3 +374,14 @@ if not DEVELOPMENT:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Similar photos (photos/similar/): the nearest-neighbour index built by beat from the embeddings in
+# the database, memory-mapped by web processes. Below SIMILAR_INDEX_MIN_PHOTOS embeddings no index is
+# built and queries scan the visible photos' embeddings exactly.
+SIMILAR_INDEX_DIR = Path(env.str("SIMILAR_INDEX_DIR", default=str(VAR_DIR / "similar")))
+SIMILAR_INDEX_MIN_PHOTOS = env.int("SIMILAR_INDEX_MIN_PHOTOS", default=1000)
+SIMILAR_INDEX_DIMS = env.int("SIMILAR_INDEX_DIMS", default=128)
+CELERY_BEAT_SCHEDULE["rebuild-similar-index"] = {
+    "task": "photos.tasks.rebuild_similar_index",
+    "schedule": timedelta(seconds=env.int("SIMILAR_INDEX_REBUILD_SECONDS", default=600)),
+}

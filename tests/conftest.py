@@ -36,6 +36,16 @@ def exports_root(settings, tmp_path, originals_root):
 
 
 @pytest.fixture(autouse=True)
+def similar_index_dir(settings, tmp_path):
+    """Build the similar-photos index in the test's temp dir; no process keeps another test's build."""
+    from photos.similar import ann
+
+    settings.SIMILAR_INDEX_DIR = tmp_path / "similar"
+    ann.clear_cache()
+    return settings.SIMILAR_INDEX_DIR
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(settings):
     """Give each test an empty in-process cache: a view's dedupe key must not outlive its test."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

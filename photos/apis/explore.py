@@ -17,8 +17,9 @@ from photos.people import services as account_services
 
 class ReasonSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["co_view", "tag", "category", "popular", "recent"],
-        help_text="popular: at least 10 views this week; recent: picked from recent activity or new photos.",
+        choices=["co_view", "tag", "category", "popular", "recent", "looks_like"],
+        help_text="popular: at least 10 views this week; recent: picked from recent activity or new photos; "
+        "looks_like: nobody has viewed it yet, and the CNN finds it alike to photos you viewed.",
     )
     text = serializers.CharField(help_text="The reason in words, e.g. “Because you viewed 3 photos tagged beach”.")
     photo_id = serializers.IntegerField(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from photos.apis import explore, notifications, photos, privacy, search, users
+from photos.apis import explore, notifications, photos, privacy, search, similar, users
 from photos.export.apis import exports
 from photos.moderation.apis import reports
 
@@ -38,6 +38,7 @@ urlpatterns = [
         name="api_comment",
     ),
     path("photos/<int:photo_id>/explain/", photos.ExplainApi.as_view(), name="api_explain"),
+    path("photos/<int:photo_id>/similar/", similar.SimilarPhotosApi.as_view(), name="api_similar"),
     path("feed/", photos.FeedApi.as_view(), name="api_feed"),
     path("search/", search.SearchApi.as_view(), name="api_search"),
     path("tags/", search.TagListApi.as_view(), name="api_tags"),

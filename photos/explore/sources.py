@@ -6,9 +6,8 @@ results: ``LiveRanking`` reads the latest visible photos and their activity of t
 request time, so Explore is never empty while any photo is visible, on a site with no model
 yet or for a person the model has nothing for.
 
-Item cold start goes here too: a source offering photos nobody has viewed yet by what they look
-like (CNN embeddings, "Looks like photos you viewed") implements ``CandidateSource`` and joins
-``FILL_SOURCES``; not built yet, it waits for the embeddings.
+Item cold start: ``LooksLikeViewed`` offers photos nobody has viewed yet by what they look like
+(their CNN embeddings near the mean of what the person viewed), "Looks like photos you viewed".
 """
 
 from collections.abc import Collection
@@ -16,12 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+import numpy as np
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from photos.models import Like, PhotoTag, PhotoView
 from photos.selectors import Viewer, photos_visible_to
+from photos.similar.models import PhotoEmbedding
+from photos.similar.vectors import vectors_unpack
 
 # Week views from which a photo is called popular, and from which counts are given exactly: with a
 # fake account or two, a small number tells who viewed what ("2 people": the fake and the one person).
@@ -35,7 +37,7 @@ WEEK = timedelta(days=7)
 
 @dataclass(frozen=True)
 class Reason:
-    kind: str  # "co_view", "tag", "category", "popular" or "recent"
+    kind: str  # "co_view", "tag", "category", "popular", "recent" or "looks_like"
     text: str
     photo_id: int | None = None
     tag: str | None = None
@@ -119,5 +121,55 @@ class LiveRanking:
         ]
 
 
-# Sources that fill Explore below the item model's results, in order.
-FILL_SOURCES: list[CandidateSource] = [LiveRanking()]
+# Never-viewed photos weighed by LooksLikeViewed (the newest), the latest viewed photos it averages,
+# and the cosine below which a photo is not said to look like them.
+COLD_POOL = 300
+COLD_ANCHORS = 20
+COLD_MIN_SIMILARITY = 0.6
+
+
+class LooksLikeViewed:
+    """Photos nobody has viewed yet whose CNN embedding is near the mean of what the person viewed.
+
+    Item cold start: the item model knows only photos people interacted with; this gives a new
+    photo its first viewers by how it looks. One query reads the anchors' and the pool's vectors.
+    """
+
+    def candidates(self, viewer: Viewer, *, history: Collection[int], limit: int) -> list[Candidate]:
+        if not viewer.is_authenticated or not history:
+            return []
+        from recognition.efficientnet_lite import MODEL_VERSION
+
+        current = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
+        anchors = current.filter(photo_id__in=list(history)[:COLD_ANCHORS]).annotate(
+            anchor=Value(True), owner=Value(0), tag=Value(None, output_field=IntegerField())
+        )
+        never_viewed = ~Exists(PhotoView.objects.filter(photo=OuterRef("pk")))
+        pool = (
+            photos_visible_to(viewer)
+            .exclude(pk__in=list(history))
+            .exclude(owner=viewer)
+            .filter(never_viewed, embedding__model_version=MODEL_VERSION)
+            .order_by("-created_at", "-pk")
+            .annotate(anchor=Value(False), tag=surest_tag())
+            .values_list("pk", "embedding__vector", "anchor", "owner_id", "tag")[:COLD_POOL]
+        )
+        rows = list(anchors.values_list("photo_id", "vector", "anchor", "owner", "tag").union(pool, all=True))
+        anchor_rows = [row for row in rows if row[2]]
+        offered = [row for row in rows if not row[2]]
+        if not anchor_rows or not offered:
+            return []
+        centre = vectors_unpack([row[1] for row in anchor_rows]).mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        similarities = vectors_unpack([row[1] for row in offered]) @ centre
+        order = [i for i in np.argsort(-similarities, kind="stable") if similarities[i] >= COLD_MIN_SIMILARITY]
+        reason = Reason("looks_like", "Looks like photos you viewed")
+        return [
+            Candidate(offered[i][0], offered[i][3], offered[i][4], float(similarities[i]), reason)
+            for i in order[:limit]
+        ]
+
+
+# Sources that fill Explore below the item model's results, in order: new photos that look like
+# what the person viewed first (they have no other way in), then the live ranking.
+FILL_SOURCES: list[CandidateSource] = [LooksLikeViewed(), LiveRanking()]

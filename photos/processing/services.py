@@ -26,8 +26,11 @@ from photos.imaging import generated_name
 from photos.models import Photo, originals_storage
 from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
+from photos.similar import services as similar
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from recognition.looking import PhotoViews
 
 logger = logging.getLogger(__name__)
@@ -78,10 +81,10 @@ def _prepare(photo: Photo) -> _Prepared | str:
     return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_views(rendered.pixels))
 
 
-def _predict(prepared: Sequence[_Prepared]) -> list:
+def _predict(prepared: Sequence[_Prepared]) -> tuple[list, "np.ndarray"]:
     from recognition import pipeline
 
-    return pipeline.predict_views(
+    return pipeline.predict_views_and_embeddings(
         [p.network_input for p in prepared],
         cache_dir=settings.RECOGNITION_CACHE_DIR,
         num_threads=settings.RECOGNITION_NUM_THREADS,
@@ -105,7 +108,7 @@ def _write_copies(prepared: Sequence[_Prepared]) -> dict[int, tuple[str, str]]:
     return names
 
 
-def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
+def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np.ndarray") -> None:
     """Name the copies on the rows and replace the CNN tags (marking the photos tagged), in one transaction."""
     from recognition import pipeline
 
@@ -128,6 +131,13 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence) -> None:
             if not keep:
                 gone = [p.photo.original.name for p in prepared if p.rendered is not None]
                 transaction.on_commit(lambda: [originals_storage().delete(name) for name in gone])
+            # After the originals' deletion is registered: its on-commit runs first.
+            similar.photos_embeddings_store(
+                photo_ids=[p.photo.pk for p in prepared],
+                embeddings=embeddings,
+                network_inputs=[p.network_input.network_input for p in prepared],  # each centre crop
+                model_version=pipeline.versions()["model_version"],
+            )
     except BaseException:
         for image, thumbnail in names.values():
             default_storage.delete(image)
@@ -141,7 +151,7 @@ def _finish(chunk: Sequence[tuple[Photo, _Prepared | str]]) -> int:
         tagging.photo_mark_failed(photo_id=photo.pk, reason=reason)
     prepared = [p for _, p in chunk if not isinstance(p, str)]
     if prepared:
-        _store(prepared, _predict(prepared))
+        _store(prepared, *_predict(prepared))
     return len(prepared)
 
 

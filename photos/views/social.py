@@ -17,11 +17,12 @@ from photos.explore import services as explore_services
 from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import ACCEPTED, UploadRejected
-from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE
+from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE, SIMILAR_PAGE_SIZE
 from photos.models import Follow
 from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
 from photos.processing.services import photo_processing_retry
+from photos.similar import selectors as similar_selectors
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -200,6 +201,8 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "comments": comments,
         "comment_form": CommentForm(),
         "show_sensitive": "show" in request.GET,
+        "similar": similar_selectors.photos_similar_to(photo=photo, viewer=request.user, limit=SIMILAR_PAGE_SIZE),
+        "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
     }
     return render(request, "photos/photo_detail.html", context)
 

@@ -13,14 +13,19 @@ or write, must answer an invisible photo like a photo that does not exist.
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from photos.models import Block, Comment, Follow, Like, Notification, Photo, PopularPhoto, User
 from photos.moderation.services import user_suspend
 from photos.search.index import photo_search_document_refresh
+from photos.similar.models import PhotoEmbedding
+from photos.similar.vectors import vector_pack
+from recognition.efficientnet_lite import MODEL_VERSION
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import jpeg_bytes
 
@@ -90,6 +95,7 @@ def world(request) -> World:
     Block.objects.create(blocker=owner, blocked=people["blocked"])
     Block.objects.create(blocker=people["blocker"], blocked=owner)
     photos = {}
+    look = np.full(1280, 1 / np.sqrt(1280), np.float32)
     for rank, name in enumerate(PHOTOS):
         visibility = name if name in ("public", "followers", "private") else "public"
         extra = {}
@@ -104,6 +110,14 @@ def world(request) -> World:
         # The more secret, the more popular: a leak would top Explore.
         PopularPhoto.objects.create(photo=photo, tag=None, score=10.0 + rank, week_views=rank + 1)
         CommentFactory(photo=photo, author=owner, text=f"comment{name}")
+        # All alike to the CNN: each one's "more like this" would list every other if visibility slipped.
+        PhotoEmbedding.objects.create(
+            photo=photo,
+            model_version=MODEL_VERSION,
+            vector=vector_pack(look + rank * 0.01),
+            phash=0,
+            embedded_at=timezone.now(),
+        )
         photos[name] = photo
     missing_id = max(photo.pk for photo in photos.values()) + 1000
     if account == "suspended":
@@ -167,8 +181,15 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
             recommended = set()  # signed out: the endpoint answers 401/403, and nothing of theirs
         leaks.check(recommended == wanted, f"recommendations API showed {recommended}")
 
+    # More like this: each visible photo's similar photos are the other visible ones, and only them.
+    for name in visible:
+        pk = world.photos[name].pk
+        similar = {item["photo"]["id"] for item in client.get(f"/api/v1/photos/{pk}/similar/").json()["results"]}
+        leaks.check(similar == expected_ids - {pk}, f"similar API for the {name} photo showed {similar}")
+
     # Pages: no thumbnail, link, tag or caption of an invisible photo anywhere.
     pages = ["/", "/search/?q=walkcat", "/tags/walkcat/", f"/u/{owner_name}/"]
+    pages += [f"/p/{world.photos[name].pk}/" for name in sorted(visible)]  # with their "More like this"
     if recommendations_url:
         pages.append("/explore/")
     hidden = [world.photos[name] for name in PHOTOS if name not in visible]
@@ -246,7 +267,12 @@ def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[st
     for name, pk in targets:
         seen = name in visible
         read = 200 if seen else 404
-        for url in (f"/api/v1/photos/{pk}/", f"/api/v1/photos/{pk}/comments/", f"/p/{pk}/"):
+        for url in (
+            f"/api/v1/photos/{pk}/",
+            f"/api/v1/photos/{pk}/comments/",
+            f"/api/v1/photos/{pk}/similar/",
+            f"/p/{pk}/",
+        ):
             status = client.get(url).status_code
             leaks.check(status == read, f"GET {url} ({name}) answered {status}, not {read}")
         if seen:

@@ -103,4 +103,4 @@ def test_preprocess_input_maps_pixels_to_about_minus_one_to_one():
 
 
 def test_model_version_is_a_cache_key():
-    assert efficientnet_lite.MODEL_VERSION == "efficientnet-lite0-imagenet-1"
+    assert efficientnet_lite.MODEL_VERSION == "efficientnet-lite0-imagenet-2"

@@ -3,13 +3,14 @@
 from datetime import datetime, time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
 from photos.models import Photo
 from photos.processing import services as processing
-from recognition import tasks
+from recognition import pipeline, tasks
 
 
 def _parse_since(value: str) -> datetime:
@@ -24,8 +25,8 @@ def _parse_since(value: str) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Re-tag photos (all, since a date, by id, or by status) after the model or the taxonomy changed; "
-        "a photo not tagged yet is processed again from its original."
+        "Re-tag and re-embed photos (all, since a date, by id, by status, or those missing an embedding) "
+        "after the model or the taxonomy changed; a photo not tagged yet is processed again from its original."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         which.add_argument("--since", type=_parse_since, help="photos uploaded on or after this date")
         which.add_argument("--ids", type=int, nargs="+", help="these photo ids")
         which.add_argument("--status", choices=Photo.Status.values, help="photos with this status")
+        which.add_argument(
+            "--embeddings-missing",
+            action="store_true",
+            help="processed photos without an embedding from the current model (backfill after an upgrade)",
+        )
         parser.add_argument("--batch-size", type=int, default=16)
         parser.add_argument(
             "--queue", action="store_true", help="queue batches for the Celery workers instead of tagging here"
@@ -47,6 +53,9 @@ class Command(BaseCommand):
             photos = photos.filter(pk__in=options["ids"])
         elif options["status"]:
             photos = photos.filter(status=options["status"])
+        elif options["embeddings_missing"]:
+            current = Q(embedding__model_version=pipeline.versions()["model_version"])
+            photos = photos.filter(status=Photo.Status.TAGGED).exclude(current)
         ids = list(photos.values_list("pk", flat=True))
         size = options["batch_size"]
         if size < 1:

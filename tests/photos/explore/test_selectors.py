@@ -222,9 +222,10 @@ def rich_history(user):
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_recommendations_run_a_fixed_number_of_queries(user, rich_history, size, django_assert_num_queries):
-    # history, its tags, neighbours, pools, the visible shortlist, the live fill (the model has fewer
-    # than MAX_RESULTS here), page photos, their tags
-    with django_assert_num_queries(8):
+    # history, its tags, neighbours, pools, the visible shortlist, the look-alike fill (the anchors'
+    # and never-viewed photos' embeddings), the live fill (the model has fewer than MAX_RESULTS
+    # here), page photos, their tags
+    with django_assert_num_queries(9):
         assert len(explore_for(user, size=size).items) == size
     # visitors: pools, the visible shortlist, the live fill, page photos, their tags
     with django_assert_num_queries(5):
@@ -234,7 +235,7 @@ def test_recommendations_run_a_fixed_number_of_queries(user, rich_history, size,
 @pytest.mark.parametrize("size", [2, 20])
 def test_api_returns_photos_scores_and_reasons_in_fixed_queries(user, rich_history, size, django_assert_num_queries):
     api = client_for(user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = api.get(f"/api/v1/recommendations/?page_size={size}")
     assert response.status_code == 200
     body = response.json()

@@ -179,7 +179,7 @@ def test_a_run_that_dies_mid_way_loses_nothing_and_the_sweeper_requeues_it(user,
     def crash(*args, **kwargs):
         raise MemoryError("worker killed")
 
-    monkeypatch.setattr(pipeline, "predict_views", crash)
+    monkeypatch.setattr(pipeline, "predict_views_and_embeddings", crash)
     with pytest.raises(MemoryError):
         processed(photo)
     photo.refresh_from_db()

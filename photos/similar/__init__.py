@@ -1,0 +1,1 @@
+"""Photos found by how they look: CNN embeddings, "more like this" and near-duplicates."""
