@@ -48,13 +48,13 @@ def test_one_task_processes_its_photo_then_drains_the_waiting_ones_as_one_batch(
     settings.PHOTO_PROCESS_DRAIN = 2
     first, second, third, fourth = uploads(user, 4)
     batches = []
-    real_predict = pipeline.predict_views
+    real_predict = pipeline.predict_views_and_embeddings
 
     def counting_predict(images, **kwargs):
         batches.append(len(images))
         return real_predict(images, **kwargs)
 
-    monkeypatch.setattr(pipeline, "predict_views", counting_predict)
+    monkeypatch.setattr(pipeline, "predict_views_and_embeddings", counting_predict)
 
     assert tasks.process_photo(first.pk) == 3
     assert batches == [1, 2]  # its own photo first (answered soonest), then the drained two in one write
@@ -88,7 +88,7 @@ def test_locks_are_released_after_a_run_even_when_it_fails(user, monkeypatch):
     def crash(*args, **kwargs):
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(pipeline, "predict_views", crash)
+    monkeypatch.setattr(pipeline, "predict_views_and_embeddings", crash)
     with pytest.raises(MemoryError):
         tasks.process_photo(photo.pk)
     with other_session() as other:
@@ -109,7 +109,7 @@ def test_only_photos_never_attempted_are_drained(user):
 
 def test_a_run_past_its_soft_limit_fails_only_the_photos_still_processing(user, monkeypatch):
     done, slow = uploads(user, 2)
-    real_predict = pipeline.predict_views
+    real_predict = pipeline.predict_views_and_embeddings
     calls = []
 
     def slow_on_the_second_batch(images, **kwargs):
@@ -118,7 +118,7 @@ def test_a_run_past_its_soft_limit_fails_only_the_photos_still_processing(user, 
             raise SoftTimeLimitExceeded()
         return real_predict(images, **kwargs)
 
-    monkeypatch.setattr(pipeline, "predict_views", slow_on_the_second_batch)
+    monkeypatch.setattr(pipeline, "predict_views_and_embeddings", slow_on_the_second_batch)
     assert tasks.process_photo(done.pk) == 0
     # Its own photo was finished before the limit; the drained one stays for the sweeper, original kept.
     assert states([done, slow]) == [("tagged", 1), ("processing", 1)]
