@@ -257,3 +257,7 @@ class PhotoViewAdmin(ReadOnlyAdmin):
     search_fields = ["user__username"]
     list_filter = ["viewed_at"]
     list_select_related = ["user", "photo"]
+
+
+# The owner's tag corrections register their own admin (photos/corrections/admin.py).
+from photos.corrections import admin as corrections_admin  # noqa: E402, F401

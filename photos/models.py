@@ -200,7 +200,8 @@ class PhotoTag(models.Model):
     class Source(models.TextChoices):
         AUTO = "auto", "Recognised by the CNN"
         HASHTAG = "hashtag", "Hashtag in the caption"
-        USER = "user", "Added by the owner"
+        USER = "user", "Added by the owner"  # also called "manual": typed in by the owner (photos.corrections)
+        CONFIRMED = "confirmed", "Recognised by the CNN, confirmed by the owner"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
@@ -350,3 +351,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id} by {self.actor_id}"
+
+
+# The owner's corrections of tags live in their wing; imported here so that Django registers the model.
+from photos.corrections.models import TagCorrection  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from photos.corrections import views as corrections
 from photos.throttles import LoginThrottle, throttle_posts
 from photos.views import accounts, explore, notifications, privacy, search, social
 
@@ -63,6 +64,10 @@ urlpatterns = [
         name="comment_delete",
     ),
     path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
+    # The owner's tag corrections (photos/corrections/).
+    path("p/<int:photo_id>/tags/", corrections.tag_add, name="photo_tag_add"),
+    path("p/<int:photo_id>/tags/<str:name>/confirm/", corrections.tag_confirm, name="photo_tag_confirm"),
+    path("p/<int:photo_id>/tags/<str:name>/remove/", corrections.tag_remove, name="photo_tag_remove"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

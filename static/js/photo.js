@@ -64,6 +64,8 @@
     showImage(photo);
     // A failed photo offers its owner a retry: the server renders that form, so reload once.
     if (photo.status === "failed" && !document.getElementById("retry-form")) window.location.reload();
+    // Likewise the owner's tag corrections (Confirm, Remove) are server-rendered forms.
+    if (photo.status === "tagged" && document.getElementById("tag-add-form")) window.location.reload();
   }
 
   // The placeholder of a photo still being prepared gives way to its display copy once made.
