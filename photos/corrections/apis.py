@@ -1,8 +1,8 @@
 """API: the owner confirms, removes or adds a tag on one of their photos."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,9 +10,7 @@ from rest_framework.views import APIView
 from photos import selectors
 from photos.apis.serializers import PhotoTagSerializer
 from photos.corrections import services
-
-NOT_VISIBLE = OpenApiResponse(description="No such photo, or not one you may see; or the photo has no such tag.")
-NOT_OWNER = OpenApiResponse(description="The photo is not yours: only its owner corrects its tags.")
+from photos.corrections.selectors import may_correct_tags
 
 
 class PhotoTagsApi(APIView):
@@ -23,13 +21,15 @@ class PhotoTagsApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: PhotoTagSerializer, 200: PhotoTagSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={201: PhotoTagSerializer, 200: PhotoTagSerializer},
         description="Add a tag of your own (source user, the manual tag) to your photo: 201. A tag the network "
         "gave is confirmed instead, and a tag already yours is returned as it is: 200. Owner tags rank above "
         "the network's in search; adding a tag you removed before lifts its tombstone.",
     )
     def post(self, request, photo_id: int):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        if not may_correct_tags(user=request.user, photo=photo):  # before judging the input: refused is refused
+            raise PermissionDenied(services.NOT_OWNER)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         photo_tag, created = services.photo_tag_add(actor=request.user, photo=photo, name=data.validated_data["name"])
@@ -42,9 +42,10 @@ class PhotoTagConfirmApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: PhotoTagSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: PhotoTagSerializer},
         description="Confirm the network's tag on your photo: its source becomes confirmed and it ranks above "
-        "the network's tags in search. Re-tagging the photo keeps it.",
+        "the network's tags in search. Re-tagging the photo keeps it. Only the owner may (403); a photo you "
+        "cannot see, or a tag it lacks, is 404.",
     )
     def post(self, request, photo_id: int, name: str):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
@@ -60,7 +61,7 @@ class PhotoTagApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={204: None, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={204: None},
         description="Remove a tag from your photo and leave a tombstone: tagging the photo again never brings "
         "it back. A tag that comes from a hashtag in the caption is removed by editing the caption (400).",
     )

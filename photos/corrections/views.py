@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from photos import selectors
 from photos.corrections import services
 from photos.corrections.forms import TagAddForm
+from photos.corrections.selectors import may_correct_tags
 from photos.forms import CommentForm
 
 
@@ -24,6 +25,8 @@ def _refused(request: HttpRequest, photo, form: TagAddForm) -> HttpResponse:
 @login_required
 def tag_add(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if not may_correct_tags(user=request.user, photo=photo):  # before judging the input: refused is refused
+        raise PermissionDenied(services.NOT_OWNER)
     form = TagAddForm(request.POST)
     if not form.is_valid():
         return _refused(request, photo, form)

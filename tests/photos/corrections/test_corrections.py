@@ -139,6 +139,7 @@ def test_others_are_refused_without_learning_about_photos_they_cannot_see(user):
         assert api.delete(f"/api/v1/photos/{photo.pk}/tags/cat/").status_code == 403
         assert api.delete(f"/api/v1/photos/{photo.pk}/tags/nosuch/").status_code == 403  # no probing tags
         assert api.post(f"/api/v1/photos/{photo.pk}/tags/", {"name": "dog"}, format="json").status_code == 403
+        assert api.post(f"/api/v1/photos/{photo.pk}/tags/", {"name": ""}, format="json").status_code == 403
     # Not visible: exactly what a photo that does not exist answers.
     missing = Photo.objects.order_by("-pk").first().pk + 1000
     for photo_id in (private.pk, missing):
@@ -169,7 +170,7 @@ def test_the_owner_corrects_tags_with_plain_forms_on_the_photo_page(client, user
     page = client.get(photo.get_absolute_url()).content.decode()
     assert f'action="{reverse("photo_tag_confirm", args=[photo.pk, "cat"])}"' in page
     assert f'action="{reverse("photo_tag_remove", args=[photo.pk, "dog"])}"' in page
-    assert 'id="tag-add-form"' in page and "<label" in page
+    assert 'id="tag-add-form"' in page and '<label for="id_tag_name">' in page and 'name="name"' in page
 
     response = client.post(reverse("photo_tag_confirm", args=[photo.pk, "cat"]))
     assert response.status_code == 302 and response.url == photo.get_absolute_url()
@@ -188,7 +189,8 @@ def test_a_bad_name_on_the_page_answers_400_with_the_reason_in_the_form(client, 
     client.force_login(user)
     response = client.post(reverse("photo_tag_add", args=[photo.pk]), {"name": "?!"})
     assert response.status_code == 400
-    assert "A tag needs at least one letter or digit." in response.content.decode()
+    page = response.content.decode()
+    assert "A tag needs at least one letter or digit." in page and 'value="?!"' in page
     assert not PhotoTag.objects.filter(photo=photo).exists()
 
 
@@ -200,6 +202,7 @@ def test_others_see_no_correction_forms_and_their_posts_are_refused(client, user
     assert "tag-add-form" not in page and "/tags/cat/confirm/" not in page
     assert client.post(reverse("photo_tag_remove", args=[photo.pk, "cat"])).status_code == 403
     assert client.post(reverse("photo_tag_add", args=[photo.pk]), {"name": "x"}).status_code == 403
+    assert client.post(reverse("photo_tag_add", args=[photo.pk]), {"name": ""}).status_code == 403
     assert client.post(reverse("photo_tag_remove", args=[private.pk, "cat"])).status_code == 404
     assert client.get(reverse("photo_tag_remove", args=[photo.pk, "cat"])).status_code == 405
     client.logout()
