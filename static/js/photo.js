@@ -35,6 +35,28 @@
     return figure;
   }
 
+  // The owner's Confirm and Remove forms, as the server renders them (templates/photos/corrections/):
+  // plain posts to the URLs beside the "Add a tag" form's, which is on the page only for the owner.
+  function correctionForm(addForm, action, label, className, ariaLabel) {
+    const form = el("form", { method: "post", action: action, class: "inline tag-correct" });
+    const token = addForm.querySelector("input[name=csrfmiddlewaretoken]");
+    form.append(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token ? token.value : "" }));
+    form.append(el("button", { type: "submit", class: className, "aria-label": ariaLabel }, label));
+    return form;
+  }
+
+  function appendCorrections(li, tag) {
+    const addForm = document.getElementById("tag-add-form");
+    if (!addForm) return;
+    const base = addForm.getAttribute("action") + encodeURIComponent(tag.name) + "/";
+    if (tag.source === "auto") {
+      li.append(correctionForm(addForm, base + "confirm/", "Confirm", "link", "Confirm the tag " + tag.name));
+    }
+    if (tag.source !== "hashtag") {
+      li.append(correctionForm(addForm, base + "remove/", "Remove", "link danger", "Remove the tag " + tag.name));
+    }
+  }
+
   function render(photo) {
     listEl.replaceChildren();
     photo.tags.forEach((tag) => {
@@ -54,6 +76,7 @@
       } else {
         li.append(el("span", { class: "source" }, tag.source));
       }
+      appendCorrections(li, tag);
       listEl.append(li);
     });
     statusEl.className = "status status-" + photo.status;
@@ -64,8 +87,6 @@
     showImage(photo);
     // A failed photo offers its owner a retry: the server renders that form, so reload once.
     if (photo.status === "failed" && !document.getElementById("retry-form")) window.location.reload();
-    // Likewise the owner's tag corrections (Confirm, Remove) are server-rendered forms.
-    if (photo.status === "tagged" && document.getElementById("tag-add-form")) window.location.reload();
   }
 
   // The placeholder of a photo still being prepared gives way to its display copy once made.
