@@ -18,7 +18,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	touch $@
 
+# The browser tests inject axe-core (npm, pinned by package-lock.json) into pages for their accessibility
+# checks. Nothing the site serves comes from node_modules; without npm the site still installs and runs.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \
+	else echo "npm not found: the browser tests' accessibility checks need it (apt-get install npm)"; fi
 
 migrate: install
 	mkdir -p var/broker
@@ -38,7 +46,7 @@ worker: install
 demo: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py demo
 
-test: install
+test: install node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -55,4 +63,4 @@ bench-tagging: install
 	$(BIN)/python bench/tagging.py
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache node_modules

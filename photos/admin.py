@@ -117,11 +117,21 @@ class PhotoAdmin(DeletesThroughServices, admin.ModelAdmin):
         "comment_count",
         "created_at",
     ]
-    list_filter = ["status", "visibility", "is_hidden", "created_at"]
+    list_filter = ["status", "visibility", "is_hidden", "alt_text_source", "created_at"]
     search_fields = ["caption", "owner__username", "photo_tags__tag__name"]
     list_select_related = ["owner"]
-    fields = ["owner", "caption", "visibility", "is_hidden", "status", "status_reason", "created_at"]
-    readonly_fields = ["owner", "is_hidden", "status", "status_reason", "created_at"]
+    fields = [
+        "owner",
+        "caption",
+        "alt_text",
+        "alt_text_source",
+        "visibility",
+        "is_hidden",
+        "status",
+        "status_reason",
+        "created_at",
+    ]
+    readonly_fields = ["owner", "alt_text_source", "is_hidden", "status", "status_reason", "created_at"]
     date_hierarchy = "created_at"
     actions = ["hide_photos", "unhide_photos"]
     inlines = [PhotoTagInline]
@@ -151,8 +161,10 @@ class PhotoAdmin(DeletesThroughServices, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Photo, form, change: bool) -> None:
-        # Through the service: a new caption re-reads its hashtags and rebuilds the search index.
-        services.photo_update(photo=obj, caption=obj.caption, visibility=obj.visibility)
+        # Through the service: a new caption re-reads its hashtags and rebuilds the search index;
+        # alt text staff rewrite (say, a draft that misreads the photo) stops being a machine draft.
+        alt_text = obj.alt_text if "alt_text" in form.changed_data else None
+        services.photo_update(photo=obj, caption=obj.caption, visibility=obj.visibility, alt_text=alt_text)
 
     def delete_model(self, request: HttpRequest, obj: Photo) -> None:
         services.photo_delete(photo=obj)

@@ -2,7 +2,13 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from photos.imaging import ACCEPTED
-from photos.limits import BIO_MAX_LENGTH, CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+from photos.limits import (
+    ALT_TEXT_MAX_LENGTH,
+    BIO_MAX_LENGTH,
+    CAPTION_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+)
 from photos.models import USERNAME_TAKEN, Photo, User
 from photos.selectors import username_taken
 
@@ -18,6 +24,16 @@ class SignupForm(UserCreationForm):
         if username and username_taken(username):
             raise forms.ValidationError(USERNAME_TAKEN, code="unique")
         return username
+
+
+def alt_text_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        label="Alt text",
+        required=False,
+        max_length=ALT_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **kwargs,
+    )
 
 
 class UploadForm(forms.Form):
@@ -40,6 +56,10 @@ class UploadForm(forms.Form):
             (Photo.Visibility.PRIVATE, "Only me"),
         ],
         initial=Photo.Visibility.PUBLIC,
+    )
+    alt_text = alt_text_field(
+        help_text="What is in the photo, for people who cannot see it; keep it short. "
+        "Leave it empty and one is drafted from what the network sees, for you to check."
     )
 
 
@@ -65,6 +85,7 @@ class CaptionForm(forms.Form):
         help_text="#hashtags become tags; @names mention people.",
     )
     visibility = UploadForm.base_fields["visibility"]
+    alt_text = alt_text_field(help_text="What is in the photo, for people who cannot see it; keep it short.")
 
 
 class EmailChangeForm(forms.Form):

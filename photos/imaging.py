@@ -276,10 +276,11 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
         )
 
 
-def _check_jpeg_work(data: bytes, size: tuple[int, int], *, max_scans: int, max_decode_work: int) -> None:
+def _check_jpeg_work(data: bytes, size: tuple[int, int], *, max_scans: int, max_decode_work: int) -> bool:
+    """Refuse a JPEG too costly to decode; return whether its stream reaches EOI (one walk tells both)."""
     # A progressive decoder revisits the whole image in each scan: cost grows with pixels x
     # scans, which the pixel cap does not bound (1 MB of 10,000 scans at 7000x7000: 40 s).
-    scans = jpeg_scan_count(data, stop_after=max_scans)
+    scans, complete = _jpeg_walk(data, stop_after=max_scans)
     if scans > max_scans:
         raise UploadRejected(
             f"The JPEG has more than {max_scans} scans; at most {max_scans} are accepted (a progressive "
@@ -296,6 +297,7 @@ def _check_jpeg_work(data: bytes, size: tuple[int, int], *, max_scans: int, max_
             status=422,
             code="decode_too_costly",
         )
+    return complete
 
 
 class _DecodeTimeout(Exception):
@@ -343,7 +345,7 @@ def _flatten_to_rgb(img: Image.Image) -> Image.Image:
         rgba = img.convert("RGBA")
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba)
-    rgb = img.convert("RGB")
+    rgb = img if img.mode == "RGB" else img.convert("RGB")  # convert() would copy an RGB image
     # Pillow copies `info` along and re-emits parts of it (a JPEG comment) on save.
     rgb.info = {}
     return rgb

@@ -4,6 +4,10 @@ DISPLAY_NAME_MAX_LENGTH = 80
 BIO_MAX_LENGTH = 500
 CAPTION_MAX_LENGTH = 2200
 COMMENT_MAX_LENGTH = 1000
+# Alt text: a sentence or two is what a screen reader should hear, but a photo of a chart, a menu
+# or a sign needs room to transcribe it. 1000 is what X/Twitter allows (Mastodon 1500): enough for
+# that, short enough that a listener is not read an essay; the upload form says "keep it short".
+ALT_TEXT_MAX_LENGTH = 1000
 
 PAGE_SIZE = 24  # photos per page: grids, feed, search, Explore, and the API's default
 MAX_PAGE_SIZE = 100  # the most an API client may ask for in one page

@@ -13,7 +13,13 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.functional import LazyObject, empty
 
-from photos.limits import BIO_MAX_LENGTH, CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+from photos.limits import (
+    ALT_TEXT_MAX_LENGTH,
+    BIO_MAX_LENGTH,
+    CAPTION_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+)
 
 USERNAME_TAKEN = "That username is taken."
 
@@ -130,6 +136,11 @@ class Photo(models.Model):
         TAGGED = "tagged"
         FAILED = "failed"
 
+    class AltTextSource(models.TextChoices):
+        NONE = "", "None yet"
+        AUTO = "auto", "Drafted from the CNN's tags"
+        OWNER = "owner", "Written or accepted by the owner"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
     # Indexed: local media is served only after looking the file up (photos.views.media).
     # The copies a worker makes from the original; empty while the photo is processing.
@@ -145,6 +156,16 @@ class Photo(models.Model):
         blank=True,
         # TextField's max_length is not enforced by the model or the database: check it here.
         validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(CAPTION_MAX_LENGTH)],
+    )
+    # What a screen reader says for the image. Drafted by the worker from the CNN's tags while the
+    # owner has written none (photos.accessibility); the owner's text always wins and is never redrafted.
+    alt_text = models.TextField(
+        max_length=ALT_TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[ProhibitNullCharactersValidator(), MaxLengthValidator(ALT_TEXT_MAX_LENGTH)],
+    )
+    alt_text_source = models.CharField(
+        max_length=5, choices=AltTextSource.choices, default=AltTextSource.NONE, blank=True
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator: only the owner sees it.")

@@ -20,6 +20,7 @@ from photos.models import (
     Like,
     Notification,
     Photo,
+    PhotoSearchTerm,
     PhotoTag,
     Tag,
     User,
@@ -28,7 +29,7 @@ from photos.models import (
 from photos.notifications import services as notifications
 from photos.processing.checks import upload_check
 from photos.processing.services import decode_limits, photo_processing_queue
-from photos.search.index import photo_search_document_refresh
+from photos.search.index import index_photo, photo_search_document_refresh, tag_evidence
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,12 @@ def _hashtags_sync(photo: Photo) -> None:
 
 
 def photo_create(
-    *, owner: User, image: BinaryIO, caption: str = "", visibility: str = Photo.Visibility.PUBLIC
+    *,
+    owner: User,
+    image: BinaryIO,
+    caption: str = "",
+    visibility: str = Photo.Visibility.PUBLIC,
+    alt_text: str = "",
 ) -> Photo:
     """Check an upload without decoding it, keep it as the photo's original, and queue its processing.
 
@@ -81,15 +87,16 @@ def photo_create(
     commit is deleted.
     """
     photo = Photo(owner=owner, caption=caption, visibility=visibility, status=Photo.Status.PROCESSING)
-    photo.full_clean(exclude=["image", "thumbnail", "original"])
+    _alt_text_set(photo, alt_text)
+    # The owner is the signed-in person, a loaded row: checking that it exists would cost a query.
+    photo.full_clean(exclude=["image", "thumbnail", "original", "owner"])
     limits = decode_limits()
     del limits["max_decode_seconds"]  # nothing is decoded here
     upload = upload_check(image, **limits)
     try:
         with transaction.atomic():
             photo.original.save(generated_name(upload.extension), ContentFile(upload.data), save=False)
-            photo.save()
-            _hashtags_sync(photo)
+            _photo_insert_with_hashtags(photo)
             # Mentions in the caption are notified once the photo is processed and others may see it.
             transaction.on_commit(lambda: photo_processing_queue(photo_id=photo.pk))
     except BaseException:
@@ -99,6 +106,34 @@ def photo_create(
     return photo
 
 
+def _photo_insert_with_hashtags(photo: Photo) -> None:
+    """Insert a new photo with its hashtags and search index, built in memory.
+
+    What ``_hashtags_sync`` reads back and rebuilds for an existing photo is known here before
+    the insert: the upload runs two queries, plus two for hashtags and one for caption words.
+    The photo's ``photo_tags`` are left loaded, so the answer needs no query to list them.
+    """
+    names = hashtags_in(photo.caption)
+    tags: dict[str, Tag] = {}
+    if names:
+        # Another upload may create the same new tag at once: let the database keep one.
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+        tags = Tag.objects.in_bulk(names, field_name="name")
+    hashtag = PhotoTag.Source.HASHTAG
+    photo_tags = [PhotoTag(photo=photo, tag=tags[name], source=hashtag, confidence=1.0) for name in names]
+    terms = index_photo(photo, [tag_evidence(photo_tag) for photo_tag in photo_tags])
+    photo.save()
+    PhotoTag.objects.bulk_create(photo_tags)
+    for term in terms:
+        term.created_at = photo.created_at  # set by the insert
+    PhotoSearchTerm.objects.bulk_create(terms)
+    # As a prefetch would leave them (in the model's order: confidence, then name).
+    loaded = photo.photo_tags.all()
+    loaded._result_cache = sorted(photo_tags, key=lambda photo_tag: photo_tag.tag.name)
+    loaded._prefetch_done = True
+    photo._prefetched_objects_cache = {"photo_tags": loaded}
+
+
 def _delete_files(*names: str) -> None:
     # Only for files written before a refused commit: no row ever named them, so no signal fires.
     for name in names:
@@ -106,16 +141,28 @@ def _delete_files(*names: str) -> None:
             default_storage.delete(name)
 
 
-def photo_update(*, photo: Photo, caption: str | None = None, visibility: str | None = None) -> Photo:
-    """Change a photo's caption (re-reading its hashtags, notifying newly mentioned people) and/or visibility."""
+def _alt_text_set(photo: Photo, alt_text: str) -> None:
+    # The owner's words, even the same as the draft: from now on no retag replaces them. Empty
+    # hands the photo back to the worker's draft at its next tagging.
+    photo.alt_text = alt_text.strip()
+    photo.alt_text_source = Photo.AltTextSource.OWNER if photo.alt_text else Photo.AltTextSource.NONE
+
+
+def photo_update(
+    *, photo: Photo, caption: str | None = None, visibility: str | None = None, alt_text: str | None = None
+) -> Photo:
+    """Change a photo's caption (re-reading its hashtags, notifying newly mentioned people), visibility
+    and/or alt text (then the owner's own)."""
     before = photo.caption
     if caption is not None:
         photo.caption = caption
     if visibility is not None:
         photo.visibility = visibility
+    if alt_text is not None:
+        _alt_text_set(photo, alt_text)
     photo.full_clean(exclude=["image", "thumbnail", "original"])
     with transaction.atomic():
-        photo.save(update_fields=["caption", "visibility", "updated_at"])
+        photo.save(update_fields=["caption", "visibility", "alt_text", "alt_text_source", "updated_at"])
         if caption is not None:
             _hashtags_sync(photo)
             notifications.mentions_notify_on_commit(author=photo.owner, photo=photo, text=photo.caption, before=before)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from photos.accessibility.services import photos_alt_text_draft
 from photos.corrections.services import auto_tags_drop_corrected
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
@@ -118,6 +119,7 @@ def photos_auto_tags_replace(
             for prediction in predictions
         )
         photos_search_index_refresh(photo_ids)
+        photos_alt_text_draft(results=results)
         now = timezone.now()
         Photo.objects.filter(pk__in=photo_ids).update(
             status=Photo.Status.TAGGED, status_reason="", tagged_at=now, updated_at=now

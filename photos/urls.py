@@ -58,6 +58,7 @@ urlpatterns = [
     path("p/<int:photo_id>/comments/", social.comment_create, name="comment_create"),
     path("p/<int:photo_id>/delete/", social.photo_delete, name="photo_delete"),
     path("p/<int:photo_id>/edit/", accounts.photo_edit, name="photo_edit"),
+    path("p/<int:photo_id>/alt-text/accept/", accounts.photo_alt_text_accept, name="photo_alt_text_accept"),
     path(
         "p/<int:photo_id>/comments/<int:comment_id>/delete/",
         accounts.comment_delete,

@@ -31,14 +31,18 @@ def image_input(img: Image.Image) -> np.ndarray:
 
 
 def predict_tags(
-    images: Sequence[np.ndarray], *, cache_dir: str | PathLike[str], num_threads: int = 2
+    images: Sequence[np.ndarray],
+    *,
+    cache_dir: str | PathLike[str],
+    num_threads: int = 2,
+    batch_size: int = BATCH_SIZE,
 ) -> list[list[TagPrediction]]:
-    """Return the tags each image earns, running the CNN in batches."""
+    """Return the tags each image earns, running the CNN in batches of ``batch_size``."""
     classifier = inference.get_classifier(cache_dir, num_threads=num_threads)
     rules = taxonomy.get_taxonomy()
     tags: list[list[TagPrediction]] = []
-    for start in range(0, len(images), BATCH_SIZE):
-        probabilities = classifier.predict(np.stack(images[start : start + BATCH_SIZE]))
+    for start in range(0, len(images), batch_size):
+        probabilities = classifier.predict(np.stack(images[start : start + batch_size]))
         tags.extend(taxonomy.map_predictions(row, rules) for row in probabilities)
     return tags
 

@@ -23,9 +23,9 @@ PROCESS_LIMITS = {
 }
 
 
-def _process(photo_ids: list[int]) -> int:
+def _process(photo_ids: list[int], drain: int = 0) -> int:
     try:
-        return processing.photos_process(photo_ids=photo_ids)
+        return processing.photos_process(photo_ids=photo_ids, drain=drain)
     except SoftTimeLimitExceeded:
         processing.photos_mark_timed_out(photo_ids=photo_ids, seconds=settings.PHOTO_PROCESS_SOFT_SECONDS)
         return 0
@@ -33,8 +33,8 @@ def _process(photo_ids: list[int]) -> int:
 
 @shared_task(**RETRY, **PROCESS_LIMITS)
 def process_photo(photo_id: int) -> int:
-    """Decode an upload once, make its copies and tag it (queued on commit after upload)."""
-    return _process([photo_id])
+    """Decode an upload once, make its copies and tag it, then drain a few more waiting (queued on commit)."""
+    return _process([photo_id], drain=settings.PHOTO_PROCESS_DRAIN)
 
 
 @shared_task(**RETRY, **PROCESS_LIMITS)
@@ -51,9 +51,9 @@ def tag_photo(photo_id: int) -> int:
 
 @shared_task(**RETRY)
 def tag_photos(photo_ids: list[int], force: bool = False) -> int:
-    """Process photos; ``force`` re-tags photos already tagged from their display copy (model or taxonomy changed)."""
+    """Process photos; ``force`` tags them all again (model or taxonomy changed), see ``photos_retag``."""
     if force:
-        return tagging.photos_tag(photo_ids=photo_ids, force=True)
+        return processing.photos_retag(photo_ids=photo_ids)
     return _process(photo_ids)
 
 

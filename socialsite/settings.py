@@ -198,6 +198,9 @@ PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 # Bounds on one photo's processing in the worker (decode, copies, CNN); the hard limit kills the process.
 PHOTO_PROCESS_SOFT_SECONDS = env.int("PHOTO_PROCESS_SOFT_SECONDS", default=60)
 PHOTO_PROCESS_HARD_SECONDS = env.int("PHOTO_PROCESS_HARD_SECONDS", default=90)
+# Once its photo is done, a processing task takes up to this many more photos still waiting for their
+# first attempt and processes them as one batch (PostgreSQL only; 0 turns it off). Within the limits above.
+PHOTO_PROCESS_DRAIN = env.int("PHOTO_PROCESS_DRAIN", default=7)
 # Added to each Celery worker process's nice value: where web and worker share cores, the worker's
 # decoding takes the CPU the site leaves, so uploads stay fast while a backlog is processed.
 WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
@@ -320,6 +323,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's toggle button: a control inside a control, which
+    # screen readers and keyboards cannot use (axe: nested-interactive). Operations keep their ids.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several fields are called "status"; name each choice set once so clients get stable enums.
     "ENUM_NAME_OVERRIDES": {

@@ -200,6 +200,11 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     page.locator("#tag-status.status-tagged").wait_for(timeout=90_000)
     assert navigations == []
     assert loaded_width(page, page.locator("figure img")) == 600  # the placeholder gave way to the copy
+    # The worker drafted the alt text from what the network saw; the owner is offered it to accept or edit.
+    image = page.get_by_role("img", name="Photo: an espresso.")
+    assert image.get_attribute("data-alt-source") == "auto"
+    assert page.locator("#alt-text").get_by_text("auto", exact=True).is_visible()
+    assert page.get_by_role("button", name="Accept alt text").is_visible()
     coffee = page.locator("#tag-list li.auto", has_text="coffee")
     assert coffee.is_visible()
     coffee.get_by_text("Why?").click()

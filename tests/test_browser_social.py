@@ -54,8 +54,8 @@ def test_like_and_comment_in_the_feed_without_a_reload_and_a_mention_notifies(br
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     card = page.locator(".feed-card").first
     expect(card.get_by_role("link", name="@alice", exact=True)).to_be_visible()
-    card.get_by_role("button", name="♡ Like").click()
-    expect(card.get_by_role("button", name="♥ Unlike")).to_be_visible()
+    card.get_by_role("button", name="Like", exact=True).click()
+    expect(card.get_by_role("button", name="Unlike", exact=True)).to_be_visible()
     expect(card.locator(".like-count")).to_have_text("1 like")
 
     box = card.get_by_label("Add a comment")

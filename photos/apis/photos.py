@@ -14,7 +14,7 @@ from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
 from photos.explore import services as explore_services
 from photos.imaging import ACCEPTED, UploadRejected
-from photos.limits import COMMENT_MAX_LENGTH
+from photos.limits import ALT_TEXT_MAX_LENGTH, COMMENT_MAX_LENGTH
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
 from photos.processing.services import photo_processing_retry
@@ -56,6 +56,13 @@ class PhotoCreateApi(APIView):
         )
         caption = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
         visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, default=Photo.Visibility.PUBLIC)
+        alt_text = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=ALT_TEXT_MAX_LENGTH,
+            help_text="What is in the photo, for people who cannot see it. Empty: the worker drafts one.",
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -69,7 +76,9 @@ class PhotoCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         photo = services.photo_create(owner=request.user, **data.validated_data)
-        return Response(_photo_data(request, photo.pk), status=status.HTTP_201_CREATED)
+        # Answered from the new row itself (no query): nobody has liked or commented on it yet.
+        photo.liked = False
+        return Response(PhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoDetailApi(APIView):
@@ -78,6 +87,13 @@ class PhotoDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         caption = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
         visibility = serializers.ChoiceField(choices=Photo.Visibility.choices, required=False)
+        alt_text = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=ALT_TEXT_MAX_LENGTH,
+            help_text="Becomes the owner's own (alt_text_source owner), even if the same as the draft; "
+            "empty lets the worker draft one at the next tagging.",
+        )
 
     def _own_photo(self, request, photo_id: int) -> Photo:
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)

@@ -84,6 +84,8 @@ class PhotoSerializer(serializers.ModelSerializer):
             "id",
             "owner",
             "caption",
+            "alt_text",
+            "alt_text_source",
             "visibility",
             "image",
             "thumbnail",
@@ -102,6 +104,11 @@ class PhotoSerializer(serializers.ModelSerializer):
             "status": {
                 "help_text": "processing: uploaded, not yet decoded and tagged by the worker (only its owner sees "
                 "it); tagged: copies made and tags stored; failed: see status_reason (the owner may retry)."
+            },
+            "alt_text": {"help_text": "What a screen reader says for the image; may be empty."},
+            "alt_text_source": {
+                "help_text": "auto: drafted by the worker from the CNN's tags, not yet checked by the owner; "
+                "owner: written or accepted by the owner; empty: none yet."
             },
             "status_reason": {"help_text": "Why processing failed, written for the photo's owner."},
             "image": {"help_text": "The display copy (no metadata); null while the photo is processing."},

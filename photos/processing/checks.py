@@ -2,7 +2,8 @@
 
 Pure functions: no ORM, no settings. The format is sniffed from the bytes, the size and the JPEG
 scan count read from the headers, and the file's structure walked (a JPEG must reach its
-end-of-image marker, a PNG its IEND chunk, a WebP must hold the bytes its RIFF header declares).
+end-of-image marker, a PNG its IEND chunk, a GIF its trailer, a WebP must hold the bytes its RIFF
+header declares).
 What only decoding can find (a corrupt entropy-coded segment, a broken zlib stream) is the
 worker's to find: the photo then ends ``failed`` with a reason.
 """
@@ -19,7 +20,6 @@ from photos.imaging import (
     _check_pixels,
     _opener_for,
     _read_capped,
-    jpeg_has_end,
 )
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -58,8 +58,11 @@ def upload_check(
         raise _corrupt() from exc
     _check_pixels(size, max_pixels)
     if source_format == "JPEG":
-        _check_jpeg_work(data, size, max_scans=max_scans, max_decode_work=max_decode_work)
-    if not _structure_complete(data, source_format):
+        # The walk that counts the scans also finds the end-of-image marker: one pass over the bytes.
+        complete = _check_jpeg_work(data, size, max_scans=max_scans, max_decode_work=max_decode_work)
+    else:
+        complete = _structure_complete(data, source_format)
+    if not complete:
         raise _corrupt()
     return CheckedUpload(data=data, source_format=source_format, width=size[0], height=size[1])
 
@@ -71,14 +74,14 @@ def _corrupt() -> UploadRejected:
 
 
 def _structure_complete(data: bytes, source_format: str) -> bool:
-    """Return whether the file's structure runs whole to its end (GIF's is left to the decoder)."""
-    if source_format == "JPEG":
-        return jpeg_has_end(data)
+    """Return whether a PNG, GIF or WebP file's structure runs whole to its end."""
     if source_format == "PNG":
         return _png_complete(data)
+    if source_format == "GIF":
+        return _gif_complete(data)
     if source_format == "WEBP":
         return int.from_bytes(data[4:8], "little") + 8 <= len(data)
-    return True
+    return False
 
 
 def _png_complete(data: bytes) -> bool:
@@ -95,3 +98,38 @@ def _png_complete(data: bytes) -> bool:
         if kind == b"IEND":
             return True
     return False
+
+
+def _gif_complete(data: bytes) -> bool:
+    """Return whether the GIF's blocks run whole from the header to the trailer (reading sizes only).
+
+    Hand-written because Pillow finds a truncated GIF only by decoding it. The layout (GIF89a
+    specification): a 6-byte header, a 7-byte screen descriptor and its optional colour table,
+    then extensions (0x21, a label, sub-blocks) and images (0x2C, a 9-byte descriptor, an
+    optional colour table, the LZW code size, sub-blocks) until the trailer 0x3B.
+    """
+    end = len(data)
+    if end < 13:
+        return False
+    pos = 13 + _gif_colour_table_size(data[10])
+    while pos < end:
+        introducer = data[pos]
+        if introducer == 0x3B:
+            return True
+        if introducer == 0x21:
+            pos += 2  # introducer, label
+        elif introducer == 0x2C:
+            if pos + 10 > end:
+                return False
+            pos += 10 + _gif_colour_table_size(data[pos + 9]) + 1  # descriptor, colours, LZW code size
+        else:
+            return False
+        # Sub-blocks: a size byte and that many bytes, until a zero size.
+        while pos < end and data[pos]:
+            pos += 1 + data[pos]
+        pos += 1
+    return False
+
+
+def _gif_colour_table_size(packed: int) -> int:
+    return 3 * 2 ** ((packed & 0x07) + 1) if packed & 0x80 else 0

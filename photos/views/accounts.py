@@ -12,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from photos import selectors, services
+from photos.accessibility import services as accessibility_services
 from photos.forms import AccountDeleteForm, CaptionForm, EmailChangeForm
+from photos.models import Photo
 from photos.people import services as account_services
 from photos.throttles import LoginThrottle, throttle_posts
 
@@ -59,10 +61,21 @@ def photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     if photo.owner_id != request.user.pk:
         raise PermissionDenied("Only the owner can edit this photo.")
-    form = CaptionForm(request.POST or None, initial={"caption": photo.caption, "visibility": photo.visibility})
+    initial = {"caption": photo.caption, "visibility": photo.visibility, "alt_text": photo.alt_text}
+    form = CaptionForm(request.POST or None, initial=initial)
+    if photo.alt_text_source == Photo.AltTextSource.AUTO:
+        form.fields[
+            "alt_text"
+        ].help_text = (
+            "auto: drafted from what the network saw. Check it and correct it; once you change it, it is yours."
+        )
     if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if "alt_text" not in form.changed_data:
+            # Saving a caption does not make an untouched draft the owner's: "Accept" does that.
+            del changes["alt_text"]
         try:
-            services.photo_update(photo=photo, **form.cleaned_data)
+            services.photo_update(photo=photo, **changes)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -70,6 +83,17 @@ def photo_edit(request: HttpRequest, photo_id: int) -> HttpResponse:
             return redirect(photo)
     context = {"form": form, "photo": photo}
     return render(request, "photos/photo_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def photo_alt_text_accept(request: HttpRequest, photo_id: int) -> HttpResponse:
+    photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+    if photo.owner_id != request.user.pk:
+        raise PermissionDenied("Only the owner can accept this photo's alt text.")
+    accessibility_services.photo_alt_text_accept(photo=photo)
+    messages.success(request, "Alt text accepted.")
+    return redirect(photo)
 
 
 @require_POST

@@ -21,7 +21,8 @@
     button.disabled = true;
     api(form.dataset.apiUrl, liked ? "DELETE" : "POST", form).then((state) => {
       button.setAttribute("aria-pressed", String(state.liked));
-      button.textContent = state.liked ? "♥ Unlike" : "♡ Like";
+      button.querySelector("use").setAttribute("href", state.liked ? "#i-heart-filled" : "#i-heart");
+      button.querySelector("span").textContent = state.liked ? "Unlike" : "Like";
       const count = form.closest(".feed-card").querySelector(".like-count");
       count.textContent = state.like_count + " like" + (state.like_count === 1 ? "" : "s");
     }).catch(() => form.submit()).finally(() => { button.disabled = false; });

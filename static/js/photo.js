@@ -93,8 +93,22 @@
   function showImage(photo) {
     const placeholder = document.getElementById("photo-placeholder");
     if (!placeholder || !photo.image) return;
-    placeholder.replaceWith(el("img", { src: photo.image, width: String(photo.width),
-      height: String(photo.height), alt: photo.caption ? photo.caption.slice(0, 120) : "Photo" }));
+    const attrs = { src: photo.image, width: String(photo.width), height: String(photo.height),
+      alt: photo.alt_text || "Photo by " + (photo.owner.display_name || photo.owner.username) };
+    if (photo.alt_text && photo.alt_text_source === "auto") attrs["data-alt-source"] = "auto";
+    placeholder.replaceWith(el("img", attrs));
+    showAltText(photo);
+  }
+
+  // The owner is shown the worker's draft as a suggestion to accept or edit.
+  function showAltText(photo) {
+    const section = document.getElementById("alt-text");
+    if (!section || !photo.alt_text) return;
+    document.getElementById("alt-text-value").textContent = photo.alt_text;
+    const auto = photo.alt_text_source === "auto";
+    document.getElementById("alt-text-auto-badge").hidden = !auto;
+    document.getElementById("alt-text-suggestion").hidden = !auto;
+    section.hidden = false;
   }
 
   // Poll with backoff until ready(photo) is true, then call done(photo).

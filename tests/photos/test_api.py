@@ -252,6 +252,36 @@ def test_avatar_upload_is_stripped(auth_api, user):
     assert user.avatar.name.endswith(".jpg")
 
 
+def test_the_upload_answer_is_the_new_photo_as_read_back_in_a_few_queries(auth_api, django_assert_num_queries):
+    from photos.models import PhotoSearchTerm, Tag
+    from photos.search.index import photos_search_index_refresh
+
+    Tag.objects.create(name="cat", categories=["animal", "pet"])
+    with django_assert_num_queries(7):  # savepoint, tags created if new, tags read, photo, its tags, terms, release
+        response = upload(auth_api, caption="#Sunset and a #cat over the sea", visibility="followers")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body == auth_api.get(f"/api/v1/photos/{body['id']}/").json()
+    assert [t["name"] for t in body["tags"]] == ["cat", "sunset"]
+    assert body["tags"][0]["categories"] == ["animal", "pet"]
+
+    # The index built in memory is the one a rebuild reads back from the rows.
+    def index():
+        photo = Photo.objects.get(pk=body["id"])
+        terms = PhotoSearchTerm.objects.filter(photo=photo).order_by("term")
+        return photo.search_document, photo.search_weights, list(terms.values_list("term", "weight", "created_at"))
+
+    built = index()
+    assert dict((term, weight) for term, weight, _ in built[2]) == built[1] and "pet" in built[1]
+    photos_search_index_refresh([body["id"]])
+    assert index() == built
+
+
+def test_an_upload_without_hashtags_or_caption_is_one_insert(auth_api, django_assert_num_queries):
+    with django_assert_num_queries(3):  # savepoint, the photo, release
+        assert upload(auth_api).status_code == 201
+
+
 def test_hashtag_tags_round_trip(auth_api):
     photo_id = upload(auth_api, caption="#One #two").json()["id"]
     assert sorted(PhotoTag.objects.filter(photo_id=photo_id).values_list("tag__name", flat=True)) == ["one", "two"]

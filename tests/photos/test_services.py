@@ -68,15 +68,18 @@ def test_invalid_caption_or_visibility_is_refused_before_anything_is_written(use
     assert stored_files(media_root) == []
 
 
-def test_failed_commit_removes_files_already_written(user, media_root, monkeypatch):
-    def broken_sync(photo):
+def test_failed_commit_removes_files_already_written(user, media_root, originals_root, monkeypatch):
+    real_insert = services._photo_insert_with_hashtags
+
+    def insert_then_fail(photo):
+        real_insert(photo)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_hashtags_sync", broken_sync)
+    monkeypatch.setattr(services, "_photo_insert_with_hashtags", insert_then_fail)
     with pytest.raises(RuntimeError):
-        services.photo_create(owner=user, image=io.BytesIO(jpeg_bytes()))
-    assert Photo.objects.count() == 0
-    assert stored_files(media_root) == []
+        services.photo_create(owner=user, image=io.BytesIO(jpeg_bytes()), caption="#cat")
+    assert Photo.objects.count() == 0 and PhotoTag.objects.count() == 0
+    assert stored_files(media_root) == [] and stored_files(originals_root) == []
 
 
 def test_photo_update_resyncs_hashtags_but_keeps_auto_tags(user):

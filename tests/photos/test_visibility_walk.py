@@ -262,9 +262,10 @@ def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[st
             status = getattr(client, method)(url, data, format="json").status_code
             leaks.check(status in wanted, f"{method.upper()} {url} ({name}) answered {status}, not {wanted}")
         page_refused = 302 if anonymous else 404  # to the login page, or not found
-        for action in ("like", "comments", "delete", "tags", "tags/walkcat/confirm", "tags/walkcat/remove"):
+        owners_only = ("delete", "alt-text/accept", "tags", "tags/walkcat/confirm", "tags/walkcat/remove")
+        for action in ("like", "comments", *owners_only):
             url = f"/p/{pk}/{action}/"
-            wanted = page_refused if anonymous or not seen else (302 if action in ("like", "comments") else 403)
+            wanted = page_refused if anonymous or not seen else (403 if action in owners_only else 302)
             status = client.post(url, {"text": "hi"}).status_code
             leaks.check(status == wanted, f"POST {url} ({name}) answered {status}, not {wanted}")
 

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -55,6 +56,22 @@ def test_upload_is_processed_by_a_live_worker_upright_and_metadata_free(start_wo
     body = client_for(photo.owner).get(f"/api/v1/photos/{photo_id}/").json()
     cat = next(tag for tag in body["tags"] if tag["name"] == "cat")
     assert cat["source"] == "auto" and "animal" in cat["categories"] and cat["classes"]
+
+
+def test_two_workers_drain_a_backlog_in_batches_and_process_no_photo_twice(start_worker, redis_broker, tmp_path):
+    ids = [upload_chelsea() for _ in range(6)]  # queued before any worker runs: a backlog
+    for _ in range(2):
+        start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
+
+    # Each task run logs how many photos it processed, its own and those it drained.
+    def counts() -> list[int]:
+        logs = "".join(log.read_text(errors="replace") for log in tmp_path.glob("worker*.log"))
+        return [int(n) for n in re.findall(r"process_photo\[[^\]]+\] succeeded in [^:]+: (\d+)", logs)]
+
+    wait_for(lambda: len(counts()) == len(ids), timeout=180, what="every task to run", logs=tmp_path)
+    photos = Photo.objects.filter(pk__in=ids)
+    assert sorted(photos.values_list("status", "tagging_attempts")) == [("tagged", 1)] * len(ids)
+    assert sum(counts()) == len(ids) and max(counts()) >= 2  # one run took several photos; none ran twice
 
 
 def test_worker_killed_mid_task_loses_no_photo(start_worker, tmp_path):

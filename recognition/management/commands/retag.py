@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
-from photos import tagging
 from photos.models import Photo
+from photos.processing import services as processing
 from recognition import tasks
 
 
@@ -23,7 +23,10 @@ def _parse_since(value: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Re-tag photos (all, since a date, by id, or by status) after the model or the taxonomy changed."
+    help = (
+        "Re-tag photos (all, since a date, by id, or by status) after the model or the taxonomy changed; "
+        "a photo not tagged yet is processed again from its original."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group(required=True)
@@ -55,7 +58,7 @@ class Command(BaseCommand):
                 if options["queue"]:
                     tasks.tag_photos.delay(batch, force=True)
                 else:
-                    tagged += tagging.photos_tag(photo_ids=batch, force=True)
+                    tagged += processing.photos_retag(photo_ids=batch)
                 progress.update(len(batch))
         verb = "Queued" if options["queue"] else "Re-tagged"
         count = len(ids) if options["queue"] else tagged

@@ -19,6 +19,16 @@ def _no_decoding(self):
     raise AssertionError("the web request decoded pixels")
 
 
+def animated_gif() -> bytes:
+    """Return a 3-frame GIF with a loop extension, a comment, transparency and a local colour table."""
+    frames = [Image.fromarray(data.chelsea()).resize((96, 64)).quantize(colors=64 // (i + 1)) for i in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, "GIF", save_all=True, append_images=frames[1:], loop=0, duration=80, comment=b"hi", transparency=0
+    )
+    return buffer.getvalue()
+
+
 def twelve_megapixel_jpeg() -> bytes:
     img = Image.fromarray(data.chelsea()).resize((4000, 3000))
     return encode(img, "JPEG", quality=90)
@@ -60,6 +70,10 @@ def test_header_facts_are_returned_without_decoding(monkeypatch):
         pytest.param(encode(Image.new("RGB", (64, 64), "red"), "PNG")[:-12], id="PNG without IEND"),
         pytest.param(encode(Image.new("RGB", (64, 64), "red"), "PNG")[:60], id="PNG cut in IDAT"),
         pytest.param(encode(Image.new("RGB", (64, 64), "red"), "WEBP")[:-10], id="WebP shorter than its RIFF size"),
+        pytest.param(encode(Image.fromarray(data.chelsea()), "GIF")[:-1], id="GIF without its trailer"),
+        pytest.param(encode(Image.fromarray(data.chelsea()), "GIF")[:5000], id="GIF cut in its image data"),
+        pytest.param(animated_gif()[:-200], id="animated GIF cut in its last frame"),
+        pytest.param(encode(Image.new("P", (64, 64)), "GIF")[:-1] + b"junk", id="GIF with junk for a block"),
     ],
 )
 def test_a_structure_that_ends_early_is_refused_without_decoding(cut, monkeypatch):
@@ -73,3 +87,26 @@ def test_jpeg_end_is_found_past_junk_and_after_trailing_bytes():
     whole = encode(Image.new("RGB", (64, 64), "red"), "JPEG")
     assert jpeg_has_end(whole) and jpeg_has_end(whole + b"trailing junk")
     assert not jpeg_has_end(whole[:-1])
+
+
+@pytest.mark.parametrize(
+    "whole",
+    [
+        pytest.param(encode(Image.fromarray(data.chelsea()), "GIF"), id="GIF"),
+        pytest.param(animated_gif(), id="animated GIF"),
+        pytest.param(encode(Image.new("L", (64, 64), 128), "GIF"), id="greyscale GIF"),
+    ],
+)
+def test_a_whole_gif_is_walked_to_its_trailer_without_decoding(whole, monkeypatch):
+    monkeypatch.setattr(ImageFile.ImageFile, "load", _no_decoding)
+    checked = upload_check(io.BytesIO(whole), **LIMITS)
+    assert checked.source_format == "GIF" and checked.data == whole
+
+
+@pytest.mark.django_db
+def test_a_truncated_gif_upload_is_a_400_that_leaves_nothing(user, originals_root):
+    cut = io.BytesIO(animated_gif()[:-200])
+    cut.name = "cut.gif"
+    response = client_for(user).post("/api/v1/photos/", {"image": cut}, format="multipart")
+    assert response.status_code == 400 and "truncated or corrupt" in response.json()["image"][0]
+    assert not Photo.objects.exists() and not any(originals_root.rglob("*.*"))

@@ -79,6 +79,25 @@ def test_a_failed_photo_is_retried_by_its_owner_and_then_tagged(user, settings, 
     assert "cat" in set(photo.photo_tags.values_list("tag__name", flat=True))
 
 
+@pytest.mark.parametrize("queue", [False, True])
+def test_retag_of_failed_photos_processes_them_again_from_their_originals(user, settings, queue, monkeypatch):
+    from django.core.management import call_command
+
+    photo = upload(user)
+    settings.PHOTO_MAX_PIXELS = 1000
+    photo = processed(photo)
+    assert photo.status == Photo.Status.FAILED and photo.original and not photo.has_copies
+    settings.PHOTO_MAX_PIXELS = 50_000_000
+    # --queue hands the batches to the workers: run them here as a worker would.
+    monkeypatch.setattr(tasks.tag_photos, "delay", lambda ids, force: tasks.tag_photos(ids, force=force))
+
+    call_command("retag", "--status", "failed", *(["--queue"] if queue else []))
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.TAGGED and photo.has_copies and (photo.width, photo.height) == (451, 300)
+    assert "cat" in set(photo.photo_tags.values_list("tag__name", flat=True))
+
+
 def test_the_page_retry_button_queues_the_photo_again(user, client, django_capture_on_commit_callbacks):
     photo = processed(upload(user, png_with_broken_pixels()))
     client.force_login(user)
@@ -107,10 +126,25 @@ def test_one_decode_per_photo_at_draft_scale_feeds_copies_and_cnn(
         photo = processed(photo)
 
     assert decodes == [(2000, 1330)]  # decoded once, at 1/2 scale: it covers the 1920 display size
-    assert inputs == [(2000, 1330)]  # the CNN input is cut from those same pixels
+    assert inputs == [(667, 444)]  # the CNN input is cut from those same pixels, reduced 3x with the thumbnail
     assert (photo.width, photo.height) == (2000, 1330) and photo.status == Photo.Status.TAGGED
     with Image.open(photo.thumbnail.path) as thumbnail:
         assert thumbnail.size == (render.THUMB_SIDE, render.THUMB_SIDE)
+
+
+def test_the_decoded_pixels_are_never_copied(monkeypatch):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side: turned in place
+    jpeg = encode(Image.fromarray(data.chelsea()).resize((2000, 1400)), "JPEG", quality=90, exif=exif)
+
+    def no_copy(self, *args, **kwargs):
+        raise AssertionError("the decoded pixels were copied")
+
+    monkeypatch.setattr(Image.Image, "copy", no_copy)
+    monkeypatch.setattr(Image.Image, "convert", no_copy)
+    rendered = render.render_original(jpeg, max_pixels=50_000_000)
+    assert (rendered.width, rendered.height) == (1400, 2000) and rendered.pixels.size == (467, 667)
+    assert Image.open(io.BytesIO(rendered.thumbnail)).size == (render.THUMB_SIDE, render.THUMB_SIDE)
 
 
 def test_a_larger_photo_is_resized_to_the_display_size():

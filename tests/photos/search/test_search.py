@@ -381,7 +381,7 @@ def test_search_page_explains_matches_and_links_tag_chips(client):
     )
     assert 'value="tabby"' in html  # the search box keeps the query
     home = client.get("/").content.decode()
-    assert 'role="search"' in home and '<label for="search-q"' in home and ">Search</button>" in home
+    assert 'role="search"' in home and '<label for="search-q"' in home and ">Search</span></button>" in home
     tag_page = client.get("/tags/cats/").content.decode()
     assert f'href="/p/{photo.pk}/"' in tag_page and "animal" in tag_page
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('photos', '0011_photo_processing_original'),
+        ('photos', '0012_photo_alt_text'),
     ]
 
     operations = [
