@@ -101,7 +101,7 @@ def photos_auto_tags_replace(
     photo_ids = [photo.pk for photo, _ in results]
     with transaction.atomic():
         # The owner's verdicts stand: a removed tag never comes back, a confirmed one is not doubled.
-        results = auto_tags_drop_corrected(results)
+        results, described = auto_tags_drop_corrected(results)
         tags = _tags_for(prediction for _, predictions in results for prediction in predictions)
         PhotoTag.objects.filter(photo_id__in=photo_ids, source=PhotoTag.Source.AUTO).delete()
         PhotoTag.objects.bulk_create(
@@ -119,7 +119,7 @@ def photos_auto_tags_replace(
             for prediction in predictions
         )
         photos_search_index_refresh(photo_ids)
-        photos_alt_text_draft(results=results)
+        photos_alt_text_draft(results=described)
         now = timezone.now()
         Photo.objects.filter(pk__in=photo_ids).update(
             status=Photo.Status.TAGGED, status_reason="", tagged_at=now, updated_at=now

@@ -22,6 +22,15 @@ def corrected_tag_names(photo_ids: Iterable[int]) -> dict[int, set[str]]:
     return names
 
 
+def removed_tag_names(photo_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Return, per photo, the names of the tags its owner removed (their tombstones). One query."""
+    names: dict[int, set[str]] = {}
+    rows = TagCorrection.objects.filter(photo_id__in=list(photo_ids), action=TagCorrection.Action.REMOVED)
+    for photo_id, name in rows.values_list("photo_id", "tag__name"):
+        names.setdefault(photo_id, set()).add(name)
+    return names
+
+
 def may_correct_tags(*, user: User, photo: Photo) -> bool:
     """Return whether ``user`` may correct the tags of ``photo`` (a photo they can see): its owner only."""
     return user.is_authenticated and photo.owner_id == user.pk

@@ -8,12 +8,14 @@ before it reads the verdicts (``auto_tags_drop_corrected``), so the two never in
 
 import unicodedata
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from photos.accessibility.services import photos_alt_text_draft
 from photos.corrections.models import TagCorrection
-from photos.corrections.selectors import corrected_tag_names, may_correct_tags
+from photos.corrections.selectors import corrected_tag_names, may_correct_tags, removed_tag_names
 from photos.models import Photo, PhotoTag, Tag, User
 from photos.search.index import photo_search_document_refresh
 from photos.search.text import text_keys
@@ -120,6 +122,7 @@ def photo_tag_remove(*, actor: User, photo: Photo, name: str) -> None:
         # The verdict is about the CNN's tag when there was one: that is what the rule statistics count.
         _verdict(photo, removable[0].tag, TagCorrection.Action.REMOVED, removable[0])
         photo_search_document_refresh(photo.pk)
+        _alt_text_redraft(photo)  # a machine-written description must not name what the owner removed
 
 
 def photo_tag_add(*, actor: User, photo: Photo, name: str) -> tuple[PhotoTag, bool]:
@@ -154,15 +157,32 @@ def _tag_named(name: str) -> Tag:
     return tag
 
 
-def auto_tags_drop_corrected(results: Sequence[tuple[Photo, Sequence]]) -> list[tuple[Photo, list]]:
-    """Return the CNN's predictions per photo without the tags its owner has ruled on (call in a transaction).
+def auto_tags_drop_corrected(
+    results: Sequence[tuple[Photo, Sequence]],
+) -> tuple[list[tuple[Photo, list]], list[tuple[Photo, list]]]:
+    """Return the CNN's predictions per photo as the owner's verdicts leave them (call in a transaction).
 
-    A removed tag's tombstone keeps it off for good; a confirmed or added tag already stands as the
-    owner's. The photos are locked first, so a correction made meanwhile is either seen here or waits.
+    Two lists: the tags to store, without any the owner ruled on (a removed tag's tombstone keeps it
+    off for good; a confirmed or added one already stands as the owner's); and the tags that describe
+    the photo (for its alt text), without only the removed ones. The photos are locked first, so a
+    correction made meanwhile is either seen here or waits.
     """
     photo_ids = sorted(photo.pk for photo, _ in results)
     list(Photo.objects.select_for_update().filter(pk__in=photo_ids).order_by("pk").values_list("pk", flat=True))
     corrected = corrected_tag_names(photo_ids)
-    return [
-        (photo, [p for p in predictions if p.name not in corrected.get(photo.pk, ())]) for photo, predictions in results
+    removed = removed_tag_names(photo_ids)
+    store = [(photo, [p for p in tags if p.name not in corrected.get(photo.pk, ())]) for photo, tags in results]
+    describe = [(photo, [p for p in tags if p.name not in removed.get(photo.pk, ())]) for photo, tags in results]
+    return store, describe
+
+
+def _alt_text_redraft(photo: Photo) -> None:
+    """Draft the photo's alt text again from the CNN tags left standing (an owner-written text stays)."""
+    standing = PhotoTag.objects.filter(
+        photo_id=photo.pk, source__in=[PhotoTag.Source.AUTO, PhotoTag.Source.CONFIRMED]
+    ).select_related("tag")
+    tags = [
+        SimpleNamespace(name=pt.tag.name, confidence=pt.confidence, classes=pt.classes, categories=pt.tag.categories)
+        for pt in standing
     ]
+    photos_alt_text_draft(results=[(photo, tags)])

@@ -27,12 +27,16 @@ def test_a_removed_cat_stays_removed_when_the_real_cnn_tags_chelsea_again(user, 
     chelsea = processed(photo_services.photo_create(owner=user, image=sample_upload("chelsea")))
     assert tags(chelsea)["cat"] == "auto"  # the real network sees the cat
     assert found("cat") == [chelsea.pk]
+    assert "cat" in chelsea.alt_text and chelsea.alt_text_source == Photo.AltTextSource.AUTO
 
     assert client_for(user).delete(f"/api/v1/photos/{chelsea.pk}/tags/cat/").status_code == 204
+    chelsea.refresh_from_db()
+    assert "cat" not in chelsea.alt_text  # the machine-written description is drafted again at once
     tagged_at = chelsea.tagged_at
     call_command("retag", "--ids", str(chelsea.pk))
     assert "Re-tagged 1 of 1" in capsys.readouterr().out
     chelsea.refresh_from_db()
+    assert "cat" not in chelsea.alt_text  # nor does the drafted description name it
     assert chelsea.tagged_at > tagged_at  # the network did run again
     assert "cat" not in tags(chelsea)
     assert TagCorrection.objects.get(photo=chelsea, tag__name="cat").action == TagCorrection.Action.REMOVED
@@ -51,6 +55,8 @@ def test_a_confirmed_tag_survives_retagging_once_and_outranks_the_cnns(user):
     assert found("coffee") == [coffee.pk, other.pk]
     call_command("retag", "--ids", str(coffee.pk), str(other.pk))
     assert tags(coffee)["coffee"] == "confirmed"
+    coffee.refresh_from_db()
+    assert "espresso" in coffee.alt_text  # a confirmed tag still describes the photo after the retag
     assert PhotoTag.objects.filter(photo=coffee, tag__name="coffee").count() == 1  # not doubled by the CNN
     assert found("coffee") == [coffee.pk, other.pk]
 
