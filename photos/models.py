@@ -226,7 +226,8 @@ class PhotoTag(models.Model):
     class Source(models.TextChoices):
         AUTO = "auto", "Recognised by the CNN"
         HASHTAG = "hashtag", "Hashtag in the caption"
-        USER = "user", "Added by the owner"
+        USER = "user", "Added by the owner"  # also called "manual": typed in by the owner (photos.corrections)
+        CONFIRMED = "confirmed", "Recognised by the CNN, confirmed by the owner"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
@@ -348,6 +349,7 @@ class PopularPhoto(models.Model):
 
 
 # Models of the wings, so that Django finds them in this app.
+from photos.corrections.models import TagCorrection  # noqa: E402, F401
 from photos.export.models import DataExport  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
 from photos.notifications.models import Notification  # noqa: E402, F401

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from photos.accessibility.services import photos_alt_text_draft
+from photos.corrections.services import auto_tags_drop_corrected
 from photos.imaging import generated_name
 from photos.models import Photo, PhotoTag, Tag
 from photos.search.index import photos_search_index_refresh
@@ -129,6 +130,8 @@ def photos_auto_tags_replace(
     """
     photo_ids = [photo.pk for photo, _ in results]
     with transaction.atomic():
+        # The owner's verdicts stand: a removed tag never comes back, a confirmed one is not doubled.
+        results, described = auto_tags_drop_corrected(results)
         tags = _tags_for(prediction for _, predictions in results for prediction in predictions)
         PhotoTag.objects.filter(photo_id__in=photo_ids, source=PhotoTag.Source.AUTO).delete()
         PhotoTag.objects.bulk_create(
@@ -146,7 +149,7 @@ def photos_auto_tags_replace(
             for prediction in predictions
         )
         photos_search_index_refresh(photo_ids)
-        photos_alt_text_draft(results=results)
+        photos_alt_text_draft(results=described)
         now = timezone.now()
         Photo.objects.filter(pk__in=photo_ids).update(
             status=Photo.Status.TAGGED, status_reason="", tagged_at=now, updated_at=now

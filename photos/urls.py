@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from photos.corrections import views as corrections
 from photos.export.views import exports
 from photos.moderation.views import reports
 from photos.sensitive.views import sensitive
@@ -74,6 +75,10 @@ urlpatterns = [
     path("p/<int:key>/report/", reports.report, {"kind": "photo"}, name="photo_report"),
     path("comments/<int:key>/report/", reports.report, {"kind": "comment"}, name="comment_report"),
     path("u/<str:key>/report/", reports.report, {"kind": "account"}, name="account_report"),
+    # The owner's tag corrections (photos/corrections/).
+    path("p/<int:photo_id>/tags/", corrections.tag_add, name="photo_tag_add"),
+    path("p/<int:photo_id>/tags/<str:name>/confirm/", corrections.tag_confirm, name="photo_tag_confirm"),
+    path("p/<int:photo_id>/tags/<str:name>/remove/", corrections.tag_remove, name="photo_tag_remove"),
     path("search/", search.search_results, name="search"),
     path("tags/<str:name>/", search.tag_detail, name="tag_detail"),
     path("explore/", explore.explore, name="explore"),

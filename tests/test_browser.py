@@ -175,6 +175,7 @@ def test_upload_previews_checks_limits_and_shows_real_progress_on_a_slow_connect
 def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     browser_page, live_server, start_worker, settings, tmp_path
 ):
+    from playwright.sync_api import expect
     from skimage import data
 
     start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
@@ -215,6 +216,14 @@ def test_photo_page_shows_tags_and_where_the_network_looked_without_a_reload(
     heat_map.wait_for(timeout=90_000)
     assert loaded_width(page, heat_map) == 336
     page.screenshot(path=str(tmp_path / "tagged.png"), full_page=True)
+
+    # The owner's corrections work on the tags drawn in place: confirm coffee, then remove it.
+    coffee.get_by_role("button", name="Confirm the tag coffee").click()
+    confirmed = page.locator("#tag-list li.confirmed", has_text="coffee")
+    expect(confirmed).to_contain_text("Confirmed by you")
+    confirmed.get_by_role("button", name="Remove the tag coffee").click()
+    expect(page.get_by_text("Tag removed.")).to_be_visible()
+    expect(page.locator("#tag-list li", has_text="coffee")).to_have_count(0)
 
 
 # Records every Content-Security-Policy violation a page reports, from before its first script runs.

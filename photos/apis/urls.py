@@ -1,6 +1,7 @@
 from django.urls import path
 
 from photos.apis import explore, notifications, photos, privacy, search, similar, users
+from photos.corrections import apis as corrections
 from photos.export.apis import exports
 from photos.moderation.apis import reports
 
@@ -39,6 +40,14 @@ urlpatterns = [
     ),
     path("photos/<int:photo_id>/explain/", photos.ExplainApi.as_view(), name="api_explain"),
     path("photos/<int:photo_id>/similar/", similar.SimilarPhotosApi.as_view(), name="api_similar"),
+    # The owner's tag corrections (photos/corrections/).
+    path("photos/<int:photo_id>/tags/", corrections.PhotoTagsApi.as_view(), name="api_photo_tags"),
+    path("photos/<int:photo_id>/tags/<str:name>/", corrections.PhotoTagApi.as_view(), name="api_photo_tag"),
+    path(
+        "photos/<int:photo_id>/tags/<str:name>/confirm/",
+        corrections.PhotoTagConfirmApi.as_view(),
+        name="api_photo_tag_confirm",
+    ),
     path("feed/", photos.FeedApi.as_view(), name="api_feed"),
     path("search/", search.SearchApi.as_view(), name="api_search"),
     path("tags/", search.TagListApi.as_view(), name="api_tags"),

@@ -11,7 +11,9 @@ kind of match decide the order, and confidence the order within a kind:
     one word of a longer name          2 + bonus        dog in "hot dog", tiger in "tiger cat"
     caption word                       1
 
-where bonus = confidence / 2, plus 0.4 when the owner added the tag: at most 0.9, so bands
+where bonus = 0.45 x confidence for a tag nobody vouched for (CNN, hashtag), and 0.5 + 0.4 x
+confidence for one the owner added or confirmed (photos.corrections): a vouched tag outranks any
+CNN tag of the same band whatever their confidences, and the bonus stays under 0.9, so bands
 never overlap. A longer name is also indexed whole and by adjacent pairs at its full weight, so
 ``hot dog`` finds hot dogs first and ``dog`` finds dogs before hot dogs.
 
@@ -39,7 +41,11 @@ CATEGORY_WEIGHT = 6.0
 CLASS_WEIGHT = 4.0
 PART_WEIGHT = 2.0
 CAPTION_WEIGHT = 1.0
-OWNER_BONUS = 0.4
+# Inside a band: a tag the owner vouched for starts where an unvouched one's bonus can no longer reach.
+UNVOUCHED_SPAN = 0.45
+VOUCHED_FLOOR = 0.5
+VOUCHED_SPAN = 0.4
+VOUCHED_SOURCES = frozenset({PhotoTag.Source.USER, PhotoTag.Source.CONFIRMED})
 BATCH_SIZE = 2000
 
 
@@ -56,8 +62,10 @@ class TagEvidence:
 
 def tag_bonus(source: str, confidence: float) -> float:
     """Return how much a tag's confidence and provenance lift it inside its band (0 to 0.9)."""
-    bonus = min(max(float(confidence), 0.0), 1.0) / 2
-    return bonus + (OWNER_BONUS if source == PhotoTag.Source.USER else 0.0)
+    confidence = min(max(float(confidence), 0.0), 1.0)
+    if source in VOUCHED_SOURCES:
+        return VOUCHED_FLOOR + VOUCHED_SPAN * confidence
+    return UNVOUCHED_SPAN * confidence
 
 
 def _keep(terms: dict[str, float], key: str, weight: float) -> None:

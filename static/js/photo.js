@@ -24,15 +24,37 @@
   function explanationFigure(tag) {
     const figure = el("figure", { class: "explanation" });
     if (tag.explanation) {
-      figure.append(el("img", { src: tag.explanation, width: "336", height: "336",
+      figure.append(el("img", { src: tag.explanation, width: "336",
         alt: "Heat map of where the network found " + tag.name }));
       figure.append(el("figcaption", {}, "Bright areas: where the network found " + tag.name +
-        ", in the centre crop it looked at."));
+        ", in the part of the photo that earned the tag."));
     } else {
       figure.append(el("button", { type: "button", class: "explain", "data-tag": tag.name },
         "Show where the network looked"));
     }
     return figure;
+  }
+
+  // The owner's Confirm and Remove forms, as the server renders them (templates/photos/corrections/):
+  // plain posts to the URLs beside the "Add a tag" form's, which is on the page only for the owner.
+  function correctionForm(addForm, action, label, className, ariaLabel) {
+    const form = el("form", { method: "post", action: action, class: "inline tag-correct" });
+    const token = addForm.querySelector("input[name=csrfmiddlewaretoken]");
+    form.append(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token ? token.value : "" }));
+    form.append(el("button", { type: "submit", class: className, "aria-label": ariaLabel }, label));
+    return form;
+  }
+
+  function appendCorrections(li, tag) {
+    const addForm = document.getElementById("tag-add-form");
+    if (!addForm) return;
+    const base = addForm.getAttribute("action") + encodeURIComponent(tag.name) + "/";
+    if (tag.source === "auto") {
+      li.append(correctionForm(addForm, base + "confirm/", "Confirm", "link", "Confirm the tag " + tag.name));
+    }
+    if (tag.source !== "hashtag") {
+      li.append(correctionForm(addForm, base + "remove/", "Remove", "link danger", "Remove the tag " + tag.name));
+    }
   }
 
   function render(photo) {
@@ -54,6 +76,7 @@
       } else {
         li.append(el("span", { class: "source" }, tag.source));
       }
+      appendCorrections(li, tag);
       listEl.append(li);
     });
     statusEl.className = "status status-" + photo.status;

@@ -288,15 +288,19 @@ def _walk_photo_urls(world: World, role: str, client: APIClient, visible: set[st
             ("post", f"/api/v1/photos/{pk}/comments/", {"text": "hi"}, refused if anonymous or not seen else (201,)),
             ("patch", f"/api/v1/photos/{pk}/", {"caption": "mine"}, refused if anonymous or not seen else (403,)),
             ("delete", f"/api/v1/photos/{pk}/", {}, refused if anonymous or not seen else (403,)),
+            # The owner's tag corrections (photos/corrections/).
+            ("post", f"/api/v1/photos/{pk}/tags/", {"name": "mine"}, refused if anonymous or not seen else (403,)),
+            ("post", f"/api/v1/photos/{pk}/tags/walkcat/confirm/", {}, refused if anonymous or not seen else (403,)),
+            ("delete", f"/api/v1/photos/{pk}/tags/walkcat/", {}, refused if anonymous or not seen else (403,)),
         ]
         for method, url, data, wanted in writes:
             status = getattr(client, method)(url, data, format="json").status_code
             leaks.check(status in wanted, f"{method.upper()} {url} ({name}) answered {status}, not {wanted}")
         page_refused = 302 if anonymous else 404  # to the login page, or not found
-        for action in ("like", "comments", "delete", "alt-text/accept"):
+        owners_only = ("delete", "alt-text/accept", "tags", "tags/walkcat/confirm", "tags/walkcat/remove")
+        for action in ("like", "comments", *owners_only):
             url = f"/p/{pk}/{action}/"
-            owners_only = action in ("delete", "alt-text/accept")
-            wanted = page_refused if anonymous or not seen else (403 if owners_only else 302)
+            wanted = page_refused if anonymous or not seen else (403 if action in owners_only else 302)
             status = client.post(url, {"text": "hi"}).status_code
             leaks.check(status == wanted, f"POST {url} ({name}) answered {status}, not {wanted}")
 
