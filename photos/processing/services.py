@@ -26,6 +26,7 @@ from photos.imaging import generated_name
 from photos.models import Photo, originals_storage
 from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
+from photos.sensitive import services as sensitive
 from photos.similar import services as similar
 
 if TYPE_CHECKING:
@@ -128,6 +129,9 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np
             for p in prepared:
                 # Mentioned people are told once they can see the photo: now, not at upload.
                 notifications.mentions_notify_on_commit(author=p.photo.owner, photo=p.photo, text=p.photo.caption)
+            # A photo marked sensitive while processing gets its blurred thumbnail now that it has copies.
+            made = [p.photo.pk for p in prepared if p.rendered is not None]
+            transaction.on_commit(lambda: sensitive.photos_blur_refresh(photo_ids=made))
             if not keep:
                 gone = [p.photo.original.name for p in prepared if p.rendered is not None]
                 transaction.on_commit(lambda: [originals_storage().delete(name) for name in gone])

@@ -35,6 +35,12 @@ def photo_blur_refresh(*, photo: Photo) -> None:
     Photo.objects.filter(pk=photo.pk).update(blurred_thumbnail=photo.blurred_thumbnail.name)
 
 
+def photos_blur_refresh(*, photo_ids: list[int]) -> None:
+    """Blur the sensitive ones of these photos that have just got their copies (marked while processing)."""
+    for photo in Photo.objects.filter(pk__in=photo_ids, is_sensitive=True, blurred_thumbnail="").exclude(thumbnail=""):
+        photo_blur_refresh(photo=photo)
+
+
 def sensitive_preference_set(*, user: User, show: bool) -> User:
     """Set whether ``user`` always sees sensitive photos sharp (else blurred, with a Show control)."""
     if not isinstance(show, bool):

@@ -152,3 +152,20 @@ def test_a_sensitive_photo_still_processing_shows_a_placeholder_not_the_photo(cl
     photo_sensitive_set(photo=photo, sensitive=True)
     photo.refresh_from_db()
     assert photo.is_sensitive and not photo.blurred_thumbnail
+
+
+def test_a_photo_marked_sensitive_while_processing_is_blurred_once_its_copies_are_made(
+    user, django_capture_on_commit_callbacks
+):
+    from photos.services import photo_create
+    from tests.helpers import processed, sample_upload
+
+    with django_capture_on_commit_callbacks(execute=False):
+        photo = photo_create(owner=user, image=sample_upload("chelsea"), caption="")
+    photo_sensitive_set(photo=photo, sensitive=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        processed(photo)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.TAGGED and photo.thumbnail and photo.blurred_thumbnail
+    with default_storage.open(photo.blurred_thumbnail.name) as blurred:
+        assert Image.open(blurred).size == Image.open(photo.thumbnail.path).size
