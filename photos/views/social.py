@@ -18,7 +18,7 @@ from photos.explore.history import interests_for
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE, SIMILAR_PAGE_SIZE
-from photos.models import Follow
+from photos.models import Follow, PhotoTag
 from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
 from photos.processing.services import photo_processing_retry
@@ -31,6 +31,9 @@ from photos.throttles import (
     UploadThrottle,
     throttle_posts,
 )
+
+# Tags the network gave (kept when the owner confirms them), as opposed to hashtags and the owner's own.
+CNN_SOURCES = {PhotoTag.Source.AUTO, PhotoTag.Source.CONFIRMED}
 
 
 def _page(request: HttpRequest, items):
@@ -201,6 +204,8 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "comments": comments,
         "comment_form": CommentForm(),
         "show_sensitive": "show" in request.GET,
+        # Whether the network found anything it has a tag for (the tags are loaded with the photo).
+        "cnn_tagged": any(pt.source in CNN_SOURCES for pt in photo.photo_tags.all()),
         "similar": similar_selectors.photos_similar_to(photo=photo, viewer=request.user, limit=SIMILAR_PAGE_SIZE),
         "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
     }

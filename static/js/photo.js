@@ -82,7 +82,9 @@
     statusEl.className = "status status-" + photo.status;
     statusEl.textContent = photo.status === "failed"
       ? "Processing failed: " + (photo.status_reason || "unknown error")
-      : "Tagged automatically by the CNN";
+      : photo.tags.some((t) => t.source === "auto" || t.source === "confirmed")
+        ? "Tagged automatically by the CNN"
+        : "The CNN looked and found nothing it has a tag for";
     article.dataset.status = photo.status;
     showImage(photo);
     // A failed photo offers its owner a retry: the server renders that form, so reload once.

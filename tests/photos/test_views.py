@@ -76,6 +76,15 @@ def test_photo_page_shows_tags_with_why(client, photo):
     )
     html = client.get(f"/p/{photo.pk}/").content.decode()
     assert "coffee" in html and "Why?" in html and "espresso" in html and "95%" in html
+    assert "Tagged automatically by the CNN" in html
+
+
+def test_a_photo_the_cnn_found_nothing_in_says_so_rather_than_tagged(client, photo):
+    """Only a hashtag, no tag from the network: the page does not claim the CNN tagged it."""
+    PhotoTagFactory(photo=photo, tag__name="space", source="hashtag")
+    html = client.get(f"/p/{photo.pk}/").content.decode()
+    assert "The CNN looked and found nothing it has a tag for" in html
+    assert "Tagged automatically by the CNN" not in html
 
 
 def test_private_photo_page_is_404_for_others(client, user):
