@@ -27,8 +27,6 @@ from photos.search.index import photos_search_index_refresh
 from photos.similar import services as similar
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from recognition.looking import PhotoViews
 
 logger = logging.getLogger(__name__)
@@ -41,19 +39,6 @@ CHUNK_SIZE = 16
 # How long a queued explanation blocks another for the same photo. Past the task's hard time
 # limit, so a lost task (worker killed, broker flushed) only delays the next request.
 EXPLANATION_PENDING_SECONDS = 15 * 60
-
-
-def _load(photo: Photo) -> "np.ndarray | str":
-    """Return the network input for a stored photo, or why it cannot be had."""
-    from recognition import pipeline
-
-    try:
-        with photo.image.open("rb") as source:
-            return pipeline.load_image(source)
-    except FileNotFoundError:
-        return "The stored image file is missing."
-    except DECODE_ERRORS as error:
-        return f"The stored image could not be decoded ({type(error).__name__})."
 
 
 def _load_views(photo: Photo) -> "PhotoViews | str":

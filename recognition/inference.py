@@ -250,11 +250,11 @@ def ensure_tflite_model(cache_dir: str | os.PathLike[str]) -> Path:
     path = tflite_model_path(cache_dir)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, convert_to_tflite())
+        write_atomically(path, convert_to_tflite())
     return path
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes) -> None:
     # Another worker may be reading or writing the same name: it sees either no
     # file or a whole one, never a partial write.
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

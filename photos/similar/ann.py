@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterable
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from recognition.inference import write_atomically  # the one writer of whole-or-nothing files
 
 POINTER = "current.json"
 GRAPH = "index.usearch"
@@ -103,7 +104,7 @@ def index_build(
             model_version=model_version,
             embedded_since=embedded_since,
         )
-        _write_atomically(root / POINTER, json.dumps(info.__dict__).encode())
+        write_atomically(root / POINTER, json.dumps(info.__dict__).encode())
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -123,21 +124,6 @@ def _delete_old_builds(root: Path, *, keep: set[str]) -> None:
     # The newest older build stays: a reader may have read the old pointer and not yet opened it.
     for old in builds[:-1] if keep else builds:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(content)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
 
 
 class LoadedIndex:
