@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 from PIL import GifImagePlugin, Image, ImageCms, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
+from photos import jpeg_stream
+
 ACCEPTED = "Upload a JPEG, PNG, WebP or GIF image."
 
 # Each allowed format is parsed by its own Pillow plugin class rather than `Image.open`, so
@@ -53,12 +55,6 @@ _DECODE_ERRORS = (OSError, EOFError, ValueError, SyntaxError, IndexError, TypeEr
 
 _JPEG_OPTIONS = {"quality": 88, "optimize": True, "progressive": True}
 
-# JPEG markers for the scan walk: TEM and RSTn stand alone, all others after SOI have a length.
-_SOI, _SOS, _EOI = 0xD8, 0xDA, 0xD9
-_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
-# The next marker: 0xFF then anything but a stuffed 0x00, a restart marker or 0xFF fill. No
-# repetition in the pattern, so a long run of fill bytes cannot make the search quadratic.
-_MARKER_AFTER_SCAN_RE = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _EXTENSION_RE = re.compile(r"[a-z0-9]{1,8}")
 
 
@@ -151,56 +147,6 @@ def process_upload(
     )
 
 
-def jpeg_scan_count(data: bytes, *, stop_after: int | None = None) -> int:
-    """Return how many scans (SOS segments) the JPEG stream ``data`` has, decoding no pixels.
-
-    Walk the marker segments from SOI to EOI as libjpeg reads them: skip each segment by its
-    length, the entropy-coded data after each SOS up to the next real marker (0xFF00 is a
-    stuffed byte, 0xFFD0-D7 restart markers, repeated 0xFF fill), and stray bytes up to the
-    next marker, so junk between scans cannot hide them. Stop counting once past
-    ``stop_after``. Pure, for the web request and the worker alike. Raise ``ValueError`` if
-    ``data`` does not start with SOI.
-    """
-    return _jpeg_walk(data, stop_after=stop_after)[0]
-
-
-def jpeg_has_end(data: bytes) -> bool:
-    """Return whether the JPEG stream ``data`` reaches its EOI marker whole (a truncated upload does not)."""
-    return _jpeg_walk(data, stop_after=None)[1]
-
-
-def _jpeg_walk(data: bytes, *, stop_after: int | None) -> tuple[int, bool]:
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("Not a JPEG stream: it does not start with the SOI marker.")
-    scans, pos, end = 0, 2, len(data)
-    while pos + 1 < end:
-        if data[pos] != 0xFF or data[pos + 1] in (0x00, 0xFF):
-            # Fill bytes or garbage where a marker belongs: libjpeg skips to the next marker.
-            found = _MARKER_AFTER_SCAN_RE.search(data, pos + 1 if data[pos] == 0xFF else pos)
-            if found is None:
-                break
-            pos = found.start()
-            continue
-        marker = data[pos + 1]
-        pos += 2
-        if marker == _EOI:
-            return scans, True
-        if marker in _STANDALONE_MARKERS or marker == _SOI:
-            continue
-        if pos + 2 > end:
-            break
-        pos += int.from_bytes(data[pos : pos + 2], "big")
-        if marker == _SOS:
-            scans += 1
-            if stop_after is not None and scans > stop_after:
-                break
-            found = _MARKER_AFTER_SCAN_RE.search(data, pos)
-            if found is None:
-                break
-            pos = found.start()
-    return scans, False
-
-
 def generated_name(ext: str = "jpg") -> str:
     """Return a random storage path such as ``3f/a2/3fa2….jpg``, unrelated to any upload."""
     if not _EXTENSION_RE.fullmatch(ext):
@@ -280,7 +226,7 @@ def _check_jpeg_work(data: bytes, size: tuple[int, int], *, max_scans: int, max_
     """Refuse a JPEG too costly to decode; return whether its stream reaches EOI (one walk tells both)."""
     # A progressive decoder revisits the whole image in each scan: cost grows with pixels x
     # scans, which the pixel cap does not bound (1 MB of 10,000 scans at 7000x7000: 40 s).
-    scans, complete = _jpeg_walk(data, stop_after=max_scans)
+    scans, complete = jpeg_stream.walk(data, stop_after=max_scans)
     if scans > max_scans:
         raise UploadRejected(
             f"The JPEG has more than {max_scans} scans; at most {max_scans} are accepted (a progressive "

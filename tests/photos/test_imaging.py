@@ -17,9 +17,9 @@ from photos.imaging import (
     ProcessedImage,
     UploadRejected,
     generated_name,
-    jpeg_scan_count,
     process_upload,
 )
+from photos.jpeg_stream import jpeg_scan_count
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image, ImageFile
 from skimage import data
 
-from photos.imaging import UploadRejected, jpeg_has_end
+from photos.imaging import UploadRejected
+from photos.jpeg_stream import jpeg_has_end
 from photos.models import Photo
 from photos.processing.checks import upload_check
 from tests.helpers import client_for, sample_upload
