@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.browser import chromium
 from tests.factories import PhotoFactory, UserFactory
 
 pytest_plugins = ["tests.workers"]
@@ -77,3 +78,12 @@ def auth_api(user):
 @pytest.fixture
 def photo(db):
     return PhotoFactory()
+
+
+@pytest.fixture
+def browser_page():
+    """A page in a headless Chromium (Debian's, driven by Playwright), 15 s timeouts."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page

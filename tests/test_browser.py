@@ -1,46 +1,14 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): the main path a person takes."""
 
-import os
-import shutil
-
 import pytest
 from PIL import Image
 
 from photos.explore import services as explore_services
 from photos.models import Photo
 from tests.factories import UserFactory
-from tests.helpers import processed, service_required
+from tests.helpers import processed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page(tmp_path):
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        service_required("chromium", "install Debian's chromium package (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # live server happen in its own thread, and the test only reads after the browser acts.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def loaded_width(page, image) -> int:

@@ -15,9 +15,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from photos.models import Follow, Notification, Photo
+from tests.browser import chromium
 from tests.factories import CommentFactory, FollowFactory, LikeFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import service_required
-from tests.test_browser import CHROMIUM_ARGS, browser_page  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -169,24 +169,11 @@ def audit(page, base: str, paths: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def axe_browser(tmp_path):
-    import shutil
-
+def axe_browser():
     if not AXE.exists():
         service_required("axe-core", "run `npm ci` at the repository root (make test does)")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        service_required("chromium", "install Debian's chromium package (.ci/run does)")
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def new_page(browser, base: str, username: str | None = None, color_scheme: str = "light"):

@@ -8,7 +8,6 @@ from django.test import Client
 from photos.models import Photo, User
 from photos.search.index import photos_search_index_refresh
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
-from tests.test_browser import browser_page  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +53,7 @@ def grid_columns(page) -> int:
     )
 
 
-def test_on_a_phone_the_header_is_one_row_and_the_main_places_sit_in_a_bottom_bar(browser_page, live_server, site):  # noqa: F811
+def test_on_a_phone_the_header_is_one_row_and_the_main_places_sit_in_a_bottom_bar(browser_page, live_server, site):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -96,7 +95,7 @@ def test_on_a_phone_the_header_is_one_row_and_the_main_places_sit_in_a_bottom_ba
     expect(page.get_by_role("navigation", name="Main", exact=True).get_by_role("link", name="Explore")).to_be_visible()
 
 
-def test_profiles_tags_search_and_explore_are_three_square_columns_on_a_phone(browser_page, live_server, site):  # noqa: F811
+def test_profiles_tags_search_and_explore_are_three_square_columns_on_a_phone(browser_page, live_server, site):
     page = browser_page
     log_in(page, live_server.url, "alice")
     for path in ["/u/bob/", "/tags/cat/", "/search/?q=cat", "/explore/"]:
@@ -112,7 +111,7 @@ def test_profiles_tags_search_and_explore_are_three_square_columns_on_a_phone(br
 
 
 @pytest.mark.parametrize("signed_in", [True, False])
-def test_nothing_scrolls_sideways_at_320_px(browser_page, live_server, site, signed_in):  # noqa: F811
+def test_nothing_scrolls_sideways_at_320_px(browser_page, live_server, site, signed_in):
     page = browser_page
     if signed_in:
         log_in(page, live_server.url, "alice")
@@ -125,7 +124,7 @@ def test_nothing_scrolls_sideways_at_320_px(browser_page, live_server, site, sig
         assert width[0] <= width[1], f"{path} is {width[0]} px wide at 320"
 
 
-def test_dark_scheme_and_reduced_motion_are_honoured(browser_page, live_server, site):  # noqa: F811
+def test_dark_scheme_and_reduced_motion_are_honoured(browser_page, live_server, site):
     page = browser_page
     page.goto(f"{live_server.url}/")
     light = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
@@ -160,7 +159,7 @@ def focus_stops(page, limit: int = 80) -> list[str]:
     return stops
 
 
-def test_the_keyboard_reaches_and_works_everything(browser_page, live_server, site):  # noqa: F811
+def test_the_keyboard_reaches_and_works_everything(browser_page, live_server, site):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -210,7 +209,7 @@ def test_the_keyboard_reaches_and_works_everything(browser_page, live_server, si
     assert Photo.objects.get(pk=site["mine"]).alt_text_source == "owner"
 
 
-def test_a_photo_card_shows_its_whole_focus_ring(browser_page, live_server, site):  # noqa: F811
+def test_a_photo_card_shows_its_whole_focus_ring(browser_page, live_server, site):
     page = browser_page
     for viewport in (PHONE, {"width": 1280, "height": 900}):
         page.set_viewport_size(viewport)

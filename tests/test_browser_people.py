@@ -12,7 +12,6 @@ from django.core import mail
 
 from photos.models import Follow
 from tests.factories import FollowFactory, PhotoFactory, UserFactory
-from tests.test_browser import browser_page  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +37,7 @@ def log_in(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/**")
 
 
-def test_find_a_person_by_name_and_follow_them_from_the_results(browser_page, live_server):  # noqa: F811
+def test_find_a_person_by_name_and_follow_them_from_the_results(browser_page, live_server):
     from playwright.sync_api import expect
 
     UserFactory(username="walker")
@@ -66,7 +65,7 @@ def test_find_a_person_by_name_and_follow_them_from_the_results(browser_page, li
     assert Follow.objects.filter(follower=me, followee=ruth).exists()
 
 
-def test_a_new_persons_first_feed_suggests_people_to_follow(browser_page, live_server):  # noqa: F811
+def test_a_new_persons_first_feed_suggests_people_to_follow(browser_page, live_server):
     from playwright.sync_api import expect
 
     star = UserFactory(username="star", display_name="Star Gazer")
@@ -102,7 +101,7 @@ def test_a_new_persons_first_feed_suggests_people_to_follow(browser_page, live_s
     shoot(page, "private-profile")
 
 
-def test_reset_a_forgotten_password_through_the_email(browser_page, live_server, settings):  # noqa: F811
+def test_reset_a_forgotten_password_through_the_email(browser_page, live_server, settings):
     from playwright.sync_api import expect
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -130,7 +129,7 @@ def test_reset_a_forgotten_password_through_the_email(browser_page, live_server,
     expect(page.get_by_role("navigation").get_by_role("link", name="forgetful")).to_be_visible()
 
 
-def test_error_pages_look_like_the_site(browser_page, live_server):  # noqa: F811
+def test_error_pages_look_like_the_site(browser_page, live_server):
     from playwright.sync_api import expect
 
     page = browser_page

@@ -7,12 +7,11 @@ from photos.search.index import photo_search_document_refresh
 from photos.sensitive.services import photo_sensitive_set
 from tests.factories import PhotoFactory, PhotoTagFactory
 from tests.helpers import jpeg_bytes
-from tests.test_browser import browser_page  # noqa: F401 - the fixture, shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_show_swaps_in_the_sharp_thumbnail_fetched_only_when_asked(browser_page, live_server):  # noqa: F811
+def test_show_swaps_in_the_sharp_thumbnail_fetched_only_when_asked(browser_page, live_server):
     from playwright.sync_api import expect
 
     photo = PhotoFactory(caption="beach", thumbnail=ContentFile(jpeg_bytes((320, 320), (250, 200, 20)), name="t.jpg"))

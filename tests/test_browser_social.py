@@ -11,7 +11,6 @@ import pytest
 
 from photos.models import Comment, Follow, Like
 from tests.factories import FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
-from tests.test_browser import browser_page  # noqa: F401 - the fixture, shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
@@ -37,7 +36,7 @@ def shoot(page, tmp_path: Path, name: str) -> None:
         page.screenshot(path=str(folder / f"{name}-{width}.png"))
 
 
-def test_like_and_comment_in_the_feed_without_a_reload_and_a_mention_notifies(browser_page, live_server, tmp_path):  # noqa: F811
+def test_like_and_comment_in_the_feed_without_a_reload_and_a_mention_notifies(browser_page, live_server, tmp_path):
     from playwright.sync_api import expect
 
     alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
@@ -98,7 +97,7 @@ def test_like_and_comment_in_the_feed_without_a_reload_and_a_mention_notifies(br
     shoot(page, tmp_path, "notifications")
 
 
-def test_a_follow_request_shows_in_the_badge_and_is_approved(browser_page, live_server):  # noqa: F811
+def test_a_follow_request_shows_in_the_badge_and_is_approved(browser_page, live_server):
     from playwright.sync_api import expect
 
     dan = UserFactory(username="dan", is_private=True, password=PASSWORD)
