@@ -21,10 +21,11 @@ MIN_EXAMPLES = 5
 MAX_FOLDS = 5
 TARGET_PRECISION = 0.9
 VALIDATION_SPLIT = 0.2
-MAX_EPOCHS = 150
-PATIENCE = 5
+MAX_EPOCHS = 60
+EPOCH_REPEATS = 4
+PATIENCE = 4
 LEARNING_RATE = 0.05
-L2 = 1e-4
+L2 = 1e-3
 # A photo scoring within this much below the threshold is "unsure": shown, not tagged.
 UNSURE_BAND = 0.25
 WEIGHTS_DTYPE = np.dtype("<f4")
@@ -148,9 +149,15 @@ def head_train(
     targets = np.repeat(y[:, None], k + 1, axis=1)
     for fold in range(k):  # a fold's head never sees that fold
         targets[np.flatnonzero(folds == fold), fold] = -1.0
-    # Keras takes the last floor-complement of the samples for validation: exactly _layout's tail.
-    split = (len(x) - n_train - 0.5) / len(x)
-    kernel, bias, epochs = _fit(x, targets, weights, split=split, on_progress=on_progress, seed=seed)
+    # An epoch shows the training samples EPOCH_REPEATS times: Keras' fixed cost per epoch (its data
+    # iterator, the validation pass, the callbacks) dwarfs a step on this little data, so fewer, longer
+    # epochs learn as well in a fraction of the time. Validation stays the untouched tail: Keras takes
+    # the last floor-complement of the samples, exactly _layout's.
+    tiled = np.r_[np.tile(np.arange(n_train), EPOCH_REPEATS), np.arange(n_train, len(x))]
+    split = (len(x) - n_train - 0.5) / len(tiled)
+    kernel, bias, epochs = _fit(
+        x[tiled], targets[tiled], weights[tiled], split=split, on_progress=on_progress, seed=seed
+    )
     logits = x @ kernel + bias
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
     held_scores = np.r_[scores[np.arange(n_train), folds], scores[n_train:, k]]
@@ -204,7 +211,7 @@ def _fit(x, targets, weights, *, split: float, on_progress, seed: int) -> tuple[
         targets,
         sample_weight=weights,
         epochs=MAX_EPOCHS,
-        batch_size=max(16, len(x) // 4),
+        batch_size=max(16, len(x) // (4 * EPOCH_REPEATS)),
         validation_split=split,
         shuffle=True,
         verbose=0,

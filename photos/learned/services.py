@@ -107,7 +107,7 @@ def learned_tag_activate(*, actor: User, learned_tag: LearnedTag, active: bool =
     """Switch a learned tag on (the worker tags the owner's photos) or off (its tags come off now)."""
     _owned(actor, learned_tag)
     if active and learned_tag.current_id is None:
-        raise ValidationError({"detail": ["This tag has not finished learning yet; switch it on once it has."]})
+        raise ValidationError("This tag has not finished learning yet; switch it on once it has.")
     with transaction.atomic():
         LearnedTag.objects.filter(pk=learned_tag.pk).update(is_active=active, updated_at=timezone.now())
         if active:
