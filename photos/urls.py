@@ -24,7 +24,7 @@ urlpatterns = [
     path("learned/<int:learned_tag_id>/", learned.learned_tag_detail, name="learned_tag_detail"),
     path("learned/<int:learned_tag_id>/switch/", learned.learned_tag_switch, name="learned_tag_switch"),
     path("learned/<int:learned_tag_id>/delete/", learned.learned_tag_delete, name="learned_tag_delete"),
-    path("learned/<int:learned_tag_id>/examples/", learned.learned_tag_example_add, name="learned_tag_example_add"),
+    path("learned/examples/", learned.learned_tag_example_add, name="learned_tag_example_add"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Each request sends an email: counted per address like sign-in attempts, so nobody floods an inbox.

@@ -101,6 +101,25 @@ def threshold_for_precision(
     return threshold, float(precision[best]), float(recall[best]), bool(len(met))
 
 
+def likely_unpicked(positives: np.ndarray, others: np.ndarray, *, quantile: float = 0.25) -> np.ndarray:
+    """Return a mask of ``others`` as close to the examples as the examples are to one another.
+
+    A person's other photos stand for "not this", but some are instances they did not pick (the
+    other photos of the dog). Taken as negatives they teach the head against its own tag and count
+    as false positives in validation. A photo whose nearest example is at least as similar as the
+    examples' lower-quartile nearest other example is left out of the negatives (the reliable-
+    negative step of learning from positive and unlabelled data).
+    """
+    positives = np.asarray(positives, dtype=np.float32)
+    others = np.asarray(others, dtype=np.float32)
+    if len(positives) < 2 or not len(others):
+        return np.zeros(len(others), bool)
+    among = positives @ positives.T
+    np.fill_diagonal(among, -np.inf)
+    bar = float(np.quantile(among.max(axis=1), quantile))
+    return (others @ positives.T).max(axis=1) >= bar
+
+
 def _layout(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Return a sample order whose last VALIDATION_SPLIT is stratified, and each training sample's fold."""
     rng = np.random.default_rng(seed)

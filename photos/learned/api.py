@@ -55,6 +55,20 @@ class LearnedTagDetailSerializer(LearnedTagSerializer):
     unsure = PhotoBriefSerializer(many=True, help_text="Your photos scoring just under its threshold.")
 
 
+class PhotoIdsField(serializers.ListField):
+    """A list of photo ids; one message for the whole list when an item is not a whole number."""
+
+    child = serializers.IntegerField()
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):  # per-item errors: {"0": [...]}
+                raise serializers.ValidationError("Examples are photo ids (whole numbers).") from error
+            raise
+
+
 def _detail(request, learned: LearnedTag) -> dict:
     learned.would_tag, learned.unsure = selectors.learned_tag_preview(learned).values()
     return LearnedTagDetailSerializer(learned, context={"request": request}).data
@@ -67,7 +81,7 @@ class LearnedTagsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=64, help_text="The tag, e.g. latte art.")
-        examples = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of your photos: 5 or more.")
+        examples = PhotoIdsField(help_text="Ids of your photos: 5 or more.")
 
     @extend_schema(
         operation_id="v1_learned_tags_list",

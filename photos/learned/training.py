@@ -92,6 +92,7 @@ def learned_tag_train(*, learned_tag_id: int) -> LearnedTagVersion | None:
     rng = np.random.default_rng(learned.pk)
     sampled = sorted(rng.choice(own_ids, size=min(MAX_OWN_NEGATIVES, len(own_ids)), replace=False).tolist())
     _, own = _embeddings(sampled, MODEL_VERSION)
+    own = own[~learned_heads.likely_unpicked(positives, own)] if len(positives) >= 2 else own
     background = background_embeddings(MODEL_VERSION)
     report(0.1)
     all_negatives = np.concatenate([negatives, own, background])

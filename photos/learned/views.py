@@ -89,9 +89,12 @@ def learned_tag_delete(request: HttpRequest, learned_tag_id: int) -> HttpRespons
 
 @require_POST
 @login_required
-def learned_tag_example_add(request: HttpRequest, learned_tag_id: int) -> HttpResponse:
-    """Add a photo (from its page) as an example of one of the person's learned tags."""
-    learned = selectors.learned_tag_get(user=request.user, learned_tag_id=learned_tag_id)
+def learned_tag_example_add(request: HttpRequest) -> HttpResponse:
+    """Add a photo (from its page) as an example of the learned tag chosen there."""
+    try:
+        learned = selectors.learned_tag_get(user=request.user, learned_tag_id=int(request.POST.get("learned_tag", "")))
+    except ValueError:
+        return HttpResponse("Say which learned tag: its id.", status=400, content_type="text/plain")
     try:
         photo = photo_selectors.photo_get(viewer=request.user, photo_id=int(request.POST.get("photo", "")))
         services.learned_tag_example_add(actor=request.user, learned_tag=learned, photo=photo)

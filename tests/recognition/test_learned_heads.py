@@ -68,3 +68,9 @@ def test_a_head_trained_on_ten_faces_finds_held_out_faces(face_embeddings):
     truth = np.r_[np.ones(30, bool), np.zeros(20, bool)]
     tagged = scores >= head.threshold
     assert truth[tagged].mean() >= 0.9 and tagged[truth].mean() >= 0.7
+
+
+def test_other_photos_as_close_to_the_examples_as_they_are_to_each_other_are_not_negatives(face_embeddings):
+    faces, others = face_embeddings
+    unpicked = learned_heads.likely_unpicked(faces[:10], np.r_[faces[10:20], others])
+    assert unpicked[:10].mean() >= 0.5 and unpicked[10:].mean() <= 0.1

@@ -31,7 +31,9 @@ def test_api_refuses_bad_input_saying_what_was_wrong(cat_owner):
     assert create(name="").status_code == 400
     assert create().status_code == 201
     response = create(name="Mittens")
-    assert response.status_code == 400 and response.json() == {"name": ["You already have a learned tag named “mittens”."]}
+    assert response.status_code == 400 and response.json() == {
+        "name": ["You already have a learned tag named “mittens”."]
+    }
     learned_id = LearnedTag.objects.get().pk
     response = api.post(f"/api/v1/learned-tags/{learned_id}/active/")
     assert response.status_code == 400 and "not finished learning" in response.json()["detail"]
@@ -40,7 +42,9 @@ def test_api_refuses_bad_input_saying_what_was_wrong(cat_owner):
 def test_api_shows_a_learned_tag_to_its_owner_only(cat_owner):
     owner, cats, others = cat_owner
     api = client_for(owner)
-    created = api.post("/api/v1/learned-tags/", {"name": "mittens", "examples": [p.pk for p in cats[:5]]}, format="json")
+    created = api.post(
+        "/api/v1/learned-tags/", {"name": "mittens", "examples": [p.pk for p in cats[:5]]}, format="json"
+    )
     learned_id = created.json()["id"]
     training.learned_tag_train(learned_tag_id=learned_id)
     body = api.get(f"/api/v1/learned-tags/{learned_id}/").json()
@@ -90,3 +94,26 @@ def test_pages_create_show_progress_figures_and_switch_on_and_delete(cat_owner):
     assert not LearnedTag.objects.exists()
     assert 'href="/tags/mittens/"' in photo_page
     assert 'href="/tags/mittens/"' not in browser.get(f"/p/{cats[6].pk}/").content.decode()
+
+
+def test_the_photo_page_adds_a_photo_to_a_learned_tag(cat_owner, settings):
+    owner, cats, others = cat_owner
+    created = client_for(owner).post(
+        "/api/v1/learned-tags/", {"name": "mittens", "examples": [p.pk for p in cats[:5]]}, format="json"
+    )
+    learned = LearnedTag.objects.get(pk=created.json()["id"])
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/p/{cats[5].pk}/").content.decode()
+    assert 'id="learned-example-form"' in page and f'<option value="{learned.pk}">mittens</option>' in page
+    response = browser.post("/learned/examples/", {"learned_tag": learned.pk, "photo": cats[5].pk})
+    assert response.status_code == 302 and response["Location"] == f"/p/{cats[5].pk}/"
+    assert learned.examples.filter(photo=cats[5], positive=True).exists()
+    assert LearnedTag.objects.get(pk=learned.pk).retrain_due_at is not None
+    foreign = PhotoFactory()
+    refused = browser.post("/learned/examples/", {"learned_tag": learned.pk, "photo": foreign.pk})
+    assert refused.status_code == 400 and "not yours" in refused.content.decode()
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    assert stranger.post("/learned/examples/", {"learned_tag": learned.pk, "photo": cats[5].pk}).status_code == 404
+    assert 'id="learned-example-form"' not in stranger.get(f"/p/{cats[5].pk}/").content.decode()

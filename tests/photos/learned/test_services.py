@@ -138,3 +138,14 @@ def test_deleting_the_account_deletes_everything_of_it(cat_owner):
     owner.delete()
     assert not LearnedTag.objects.exists() and not LearnedTagVersion.objects.exists()
     assert not LearnedTagExample.objects.exists()
+
+
+def test_the_processing_pass_pays_one_query_when_nobody_in_the_batch_has_a_learned_tag_on(
+    cat_owner, django_assert_num_queries
+):
+    owner, cats, others = cat_owner
+    trained(owner, cats)  # trained but off: tags nothing
+    import numpy as np
+
+    with django_assert_num_queries(1):
+        assert training.photos_learned_tags_apply(photos=cats[:3], embeddings=np.eye(3, 1280, dtype=np.float32)) == 0

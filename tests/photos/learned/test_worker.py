@@ -17,7 +17,9 @@ def test_a_real_worker_trains_applies_retrains_after_feedback_and_the_tag_goes_o
     owner, cats, others = cat_owner
     start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR, extra_env={"LEARNED_TAG_RETRAIN_SECONDS": "1"})
     api = client_for(owner)
-    response = api.post("/api/v1/learned-tags/", {"name": "mittens", "examples": [p.pk for p in cats[:5]]}, format="json")
+    response = api.post(
+        "/api/v1/learned-tags/", {"name": "mittens", "examples": [p.pk for p in cats[:5]]}, format="json"
+    )
     assert response.status_code == 201, response.content
     learned_id = response.json()["id"]
     assert response.json()["state"] == "training"
@@ -41,9 +43,7 @@ def test_a_real_worker_trains_applies_retrains_after_feedback_and_the_tag_goes_o
 
     # Removing one is a counter-example: the worker learns again (debounced) and leaves it off.
     assert api.delete(f"/api/v1/photos/{cats[6].pk}/tags/mittens/").status_code in (200, 204)
-    wait_for(
-        lambda: state()["version"]["number"] == 2, timeout=120, what="retraining after feedback", logs=tmp_path
-    )
+    wait_for(lambda: state()["version"]["number"] == 2, timeout=120, what="retraining after feedback", logs=tmp_path)
     wait_for(lambda: state()["state"] == "ready", timeout=60, what="version 2 ready", logs=tmp_path)
     assert cats[6].pk not in tagged() and tagged()
 
