@@ -39,7 +39,7 @@ def test_a_real_worker_trains_applies_retrains_after_feedback_and_the_tag_goes_o
     row = PhotoTag.objects.get(photo=cats[6], tag__name="mittens")
     assert row.rule.startswith("learned from your 5 examples; score ") and "in validation" in row.rule
     shown = api.get(f"/api/v1/photos/{cats[6].pk}/").json()["tags"]
-    assert any(t["name"] == "mittens" and t["source"] == "learned" for t in shown)
+    assert any(t["name"] == "mittens" and t["source"] == "learned" and t["rule"] == row.rule for t in shown)
 
     # Removing one is a counter-example: the worker learns again (debounced) and leaves it off.
     assert api.delete(f"/api/v1/photos/{cats[6].pk}/tags/mittens/").status_code in (200, 204)
