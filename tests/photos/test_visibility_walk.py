@@ -105,6 +105,8 @@ def world(request) -> World:
             owner=owner, visibility=visibility, is_hidden=name == "hidden", caption=f"caption{name}", **extra
         )
         PhotoTagFactory(photo=photo, tag__name="walkcat")
+        # What a switched-on learned tag of the owner's gives (photos.learned): found as any tag.
+        PhotoTagFactory(photo=photo, tag__name="mylearned", source="learned", model_version="learned:1:v1")
         PhotoTagFactory(photo=photo, tag__name=f"walk{name}")
         photo_search_document_refresh(photo.pk)
         # The more secret, the more popular: a leak would top Explore.
@@ -120,9 +122,46 @@ def world(request) -> World:
         )
         photos[name] = photo
     missing_id = max(photo.pk for photo in photos.values()) + 1000
+    _learned_tag(owner, photos)
     if account == "suspended":
         user_suspend(user=owner)
     return World(account, owner, people, photos, missing_id)
+
+
+def _learned_tag(owner: User, photos: dict[str, Photo]) -> None:
+    """Give the owner a trained learned tag whose previews name every one of their photos."""
+    from photos.learned.models import LearnedTag, LearnedTagVersion
+    from photos.models import Tag
+    from recognition.learned_heads import head_pack
+
+    learned = LearnedTag.objects.create(owner=owner, tag=Tag.objects.get(name="mylearned"), state="ready")
+    ids = [photo.pk for photo in photos.values()]
+    learned.current = LearnedTagVersion.objects.create(
+        learned_tag=learned, number=1, weights=head_pack(np.zeros(1280), 0.0), threshold=0.5, precision=1,
+        recall=1, target_met=True, positives=5, negatives=60, folds=5, epochs=10, train_seconds=1,
+        embedding_model=MODEL_VERSION, would_tag=ids, unsure=ids, would_tag_count=5, unsure_count=5,
+    )  # fmt: skip
+    learned.save()
+
+
+def _walk_learned(world: World, role: str, client: APIClient, leaks: Leaks) -> None:
+    """A learned tag's pages and API are its owner's alone: anyone else finds nothing there."""
+    learned = world.owner.learned_tags.get()
+    signed_out = role == "anonymous" or world.account == "suspended" and role == "owner"
+    for url in (f"/learned/{learned.pk}/", f"/api/v1/learned-tags/{learned.pk}/"):
+        status = client.get(url).status_code
+        wanted = 200 if role == "owner" and not signed_out else ((302, 401, 403) if signed_out else (404,))
+        leaks.check(status == wanted if isinstance(wanted, int) else status in wanted, f"GET {url} answered {status}")
+    listed = client.get("/api/v1/learned-tags/")
+    if not signed_out:
+        names = [item["name"] for item in listed.json()["results"]]
+        leaks.check(names == (["mylearned"] if role == "owner" else []), f"learned tags API listed {names}")
+    for url in (f"/learned/{learned.pk}/switch/", f"/learned/{learned.pk}/delete/"):
+        status = client.post(url, {"active": "on"}).status_code
+        wanted = (302,) if role == "owner" and not signed_out else ((302,) if signed_out else (404,))
+        leaks.check(status in wanted, f"POST {url} answered {status}")
+        if role == "owner" and not signed_out:
+            break  # switched on; delete stays for the others to try
 
 
 def _ids(response) -> set[int]:
@@ -162,6 +201,8 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
     # Search and tags: every photo has the tag walkcat.
     found = _ids(client.get("/api/v1/search/?q=walkcat"))
     leaks.check(found == expected_ids, f"search API found {found}")
+    learned = _ids(client.get("/api/v1/search/?q=mylearned"))
+    leaks.check(learned == expected_ids, f"search API found {learned} by the owner's learned tag")
     tagged = _ids(client.get("/api/v1/tags/walkcat/photos/"))
     leaks.check(tagged == expected_ids, f"tag API listed {tagged}")
     counts = {tag["name"]: tag["photo_count"] for tag in client.get("/api/v1/tags/?prefix=walk").json()["results"]}
@@ -315,6 +356,7 @@ def test_nothing_leaks_anywhere(world, role):
     _walk_notifications(world, role, client, visible, leaks)
     _walk_people(world, role, client, leaks)
     _walk_photo_urls(world, role, client, visible, leaks)
+    _walk_learned(world, role, client, leaks)
 
     assert not leaks.found, f"{world.account} account, seen by {role}:\n" + "\n".join(leaks.found)
     invisible = [photo.pk for name, photo in world.photos.items() if name not in visible]
