@@ -109,6 +109,9 @@ def learned_tag_train(*, learned_tag_id: int) -> LearnedTagVersion | None:
     seconds = time.process_time() - started
     would, unsure = _preview(learned, head, set(examples), MODEL_VERSION)
     with transaction.atomic():
+        # Two trainings of one tag (its first and a retraining after feedback) number their versions in turn.
+        if not LearnedTag.objects.select_for_update().filter(pk=learned.pk).exists():
+            return None  # deleted while it trained
         number = (learned.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         version = LearnedTagVersion.objects.create(
             learned_tag=learned,
