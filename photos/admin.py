@@ -299,4 +299,5 @@ class PhotoViewAdmin(ReadOnlyAdmin):
 # The similar-photos wing's admin lives beside it; importing it registers it.
 # The owner's tag corrections register their own admin (photos/corrections/admin.py).
 from photos.corrections import admin as corrections_admin  # noqa: E402, F401
+from photos.learned import admin as learned_admin  # noqa: E402, F401
 from photos.similar import admin as similar_admin  # noqa: E402, F401

@@ -228,6 +228,7 @@ class PhotoTag(models.Model):
         HASHTAG = "hashtag", "Hashtag in the caption"
         USER = "user", "Added by the owner"  # also called "manual": typed in by the owner (photos.corrections)
         CONFIRMED = "confirmed", "Recognised by the CNN, confirmed by the owner"
+        LEARNED = "learned", "Learned from the owner's examples"  # photos.learned; ``rule`` says why
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
@@ -250,6 +251,11 @@ class PhotoTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag.name} on photo {self.photo_id} ({self.source} {self.confidence:.2f})"
+
+    @property
+    def is_learned(self) -> bool:
+        """Return whether a learned tag gave it (confirmed since or not): ``rule`` then says why, in words."""
+        return self.model_version.startswith("learned:")
 
 
 class PhotoSearchTerm(models.Model):
@@ -317,6 +323,7 @@ class PhotoView(models.Model):
 from photos.corrections.models import TagCorrection  # noqa: E402, F401
 from photos.explore.models import PhotoNeighbor, PopularPhoto  # noqa: E402, F401
 from photos.export.models import DataExport  # noqa: E402, F401
+from photos.learned.models import LearnedTag, LearnedTagExample, LearnedTagVersion  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
 from photos.notifications.models import Notification  # noqa: E402, F401
 from photos.similar.models import PhotoDuplicate, PhotoEmbedding  # noqa: E402, F401

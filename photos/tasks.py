@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from photos.explore.item_model import item_model_rebuild
 from photos.explore.refresh import item_model_refresh
 from photos.export.services import data_export_build, data_exports_expire
+from photos.learned.tasks import apply_learned_tag, train_learned_tag  # noqa: F401 - registered with the worker
 from photos.media_gc import media_gc
 from photos.similar import services as similar
 

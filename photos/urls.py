@@ -3,6 +3,7 @@ from django.urls import path
 
 from photos.corrections import views as corrections
 from photos.export.views import exports
+from photos.learned import views as learned
 from photos.moderation.views import reports
 from photos.sensitive.views import sensitive
 from photos.throttles import LoginThrottle, throttle_posts
@@ -19,6 +20,11 @@ urlpatterns = [
     path("accounts/delete/", accounts.account_delete, name="account_delete"),
     path("accounts/export/", exports.data_export, name="data_export"),
     path("accounts/export/download/<str:signed>/", exports.data_export_download, name="data_export_download"),
+    path("learned/", learned.learned_tags, name="learned_tags"),
+    path("learned/<int:learned_tag_id>/", learned.learned_tag_detail, name="learned_tag_detail"),
+    path("learned/<int:learned_tag_id>/switch/", learned.learned_tag_switch, name="learned_tag_switch"),
+    path("learned/<int:learned_tag_id>/delete/", learned.learned_tag_delete, name="learned_tag_delete"),
+    path("learned/examples/", learned.learned_tag_example_add, name="learned_tag_example_add"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Each request sends an email: counted per address like sign-in attempts, so nobody floods an inbox.

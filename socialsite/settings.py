@@ -253,6 +253,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "recognition.tasks.explain_photo": {"queue": "explain"},
     "photos.tasks.build_data_export": {"queue": "explain"},
+    # Training a learned tag takes seconds of CPU: never in front of new uploads.
+    "photos.learned.tasks.train_learned_tag": {"queue": "explain"},
 }
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-pending-photos": {
@@ -381,6 +383,9 @@ if not DEVELOPMENT:
 SIMILAR_INDEX_DIR = Path(env.str("SIMILAR_INDEX_DIR", default=str(VAR_DIR / "similar")))
 SIMILAR_INDEX_MIN_PHOTOS = env.int("SIMILAR_INDEX_MIN_PHOTOS", default=1000)
 SIMILAR_INDEX_DIMS = env.int("SIMILAR_INDEX_DIMS", default=128)
+
+# Learned tags (photos/learned/): feedback on a learned tag retrains it this long after the last change.
+LEARNED_TAG_RETRAIN_SECONDS = env.int("LEARNED_TAG_RETRAIN_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["rebuild-similar-index"] = {
     "task": "photos.tasks.rebuild_similar_index",
     "schedule": timedelta(seconds=env.int("SIMILAR_INDEX_REBUILD_SECONDS", default=600)),

@@ -3,6 +3,7 @@ from django.urls import path
 from photos.apis import explore, notifications, photos, privacy, search, similar, users
 from photos.corrections import apis as corrections
 from photos.export.apis import exports
+from photos.learned import api as learned
 from photos.moderation.apis import reports
 
 urlpatterns = [
@@ -63,5 +64,17 @@ urlpatterns = [
         "users/me/exports/download/<str:signed>/",
         exports.DataExportDownloadApi.as_view(),
         name="api_data_export_download",
+    ),
+    path("learned-tags/", learned.LearnedTagsApi.as_view(), name="api_learned_tags"),
+    path("learned-tags/<int:learned_tag_id>/", learned.LearnedTagApi.as_view(), name="api_learned_tag"),
+    path(
+        "learned-tags/<int:learned_tag_id>/active/",
+        learned.LearnedTagActiveApi.as_view(),
+        name="api_learned_tag_active",
+    ),
+    path(
+        "learned-tags/<int:learned_tag_id>/examples/",
+        learned.LearnedTagExamplesApi.as_view(),
+        name="api_learned_tag_examples",
     ),
 ]

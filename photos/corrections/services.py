@@ -23,7 +23,9 @@ from photos.search.text import text_keys
 TAG_NAME_MAX_LENGTH = 64  # Tag.name
 NOT_OWNER = "Only the owner can correct this photo's tags."
 # Sources whose rows the owner may take off: a hashtag's tag belongs to the caption.
-REMOVABLE = (PhotoTag.Source.AUTO, PhotoTag.Source.CONFIRMED, PhotoTag.Source.USER)
+REMOVABLE = (PhotoTag.Source.AUTO, PhotoTag.Source.LEARNED, PhotoTag.Source.CONFIRMED, PhotoTag.Source.USER)
+# Tags a model gave, that the owner may confirm: the CNN's, and a learned tag's (photos.learned).
+CONFIRMABLE = (PhotoTag.Source.AUTO, PhotoTag.Source.LEARNED)
 
 
 class NoSuchTag(Exception):
@@ -73,7 +75,8 @@ def _verdict(photo: Photo, tag: Tag, action: str, about: PhotoTag | None) -> Non
             "action": action,
             "source": about.source if about else "",
             "confidence": about.confidence if about else None,
-            "rule": about.rule if about else "",
+            # A learned tag's rule is its "why" in words, not a taxonomy rule: the rule statistics skip it.
+            "rule": about.rule if about and not about.is_learned else "",
             "taxonomy_version": about.taxonomy_version if about else "",
         },
     )
@@ -91,13 +94,19 @@ def photo_tag_confirm(*, actor: User, photo: Photo, name: str) -> PhotoTag:
         rows = _rows(photo, name)
         if owned := rows.get(PhotoTag.Source.CONFIRMED) or rows.get(PhotoTag.Source.USER):
             return owned
-        auto = rows.get(PhotoTag.Source.AUTO)
+        auto = next((rows[source] for source in CONFIRMABLE if source in rows), None)
         if auto is None:
             raise NoSuchTag(name)
+        learned = auto.source == PhotoTag.Source.LEARNED
+        PhotoTag.objects.filter(pk__in=[row.pk for source, row in rows.items() if source in CONFIRMABLE]).exclude(
+            pk=auto.pk
+        ).delete()
         auto.source = PhotoTag.Source.CONFIRMED
         auto.save(update_fields=["source"])
         _verdict(photo, auto.tag, TagCorrection.Action.CONFIRMED, auto)
         photo_search_document_refresh(photo.pk)
+        if learned or auto.is_learned:
+            _learned_feedback(photo, auto.tag, positive=True)
     return auto
 
 
@@ -122,6 +131,8 @@ def photo_tag_remove(*, actor: User, photo: Photo, name: str) -> None:
         # The verdict is about the CNN's tag when there was one: that is what the rule statistics count.
         _verdict(photo, removable[0].tag, TagCorrection.Action.REMOVED, removable[0])
         photo_search_document_refresh(photo.pk)
+        if any(row.source == PhotoTag.Source.LEARNED or row.is_learned for row in removable):
+            _learned_feedback(photo, removable[0].tag, positive=False)
         _alt_text_redraft(photo)  # a machine-written description must not name what the owner removed
 
 
@@ -137,13 +148,20 @@ def photo_tag_add(*, actor: User, photo: Photo, name: str) -> tuple[PhotoTag, bo
         rows = _rows(photo, name)
         if owned := rows.get(PhotoTag.Source.CONFIRMED) or rows.get(PhotoTag.Source.USER):
             return owned, False
-        if PhotoTag.Source.AUTO in rows:
+        if any(source in rows for source in CONFIRMABLE):
             return photo_tag_confirm(actor=actor, photo=photo, name=name), False
         tag = _tag_named(name)
         row = PhotoTag.objects.create(photo=photo, tag=tag, source=PhotoTag.Source.USER, confidence=1.0)
         _verdict(photo, tag, TagCorrection.Action.ADDED, None)
         photo_search_document_refresh(photo.pk)
     return row, True
+
+
+def _learned_feedback(photo: Photo, tag: Tag, *, positive: bool) -> None:
+    """The owner's verdict on a learned tag is a new example for it (it retrains, debounced)."""
+    from photos.learned.services import learned_feedback_record
+
+    learned_feedback_record(photo=photo, tag=tag, positive=positive)
 
 
 def _tag_named(name: str) -> Tag:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from photos import tagging
 from photos.imaging import generated_name
+from photos.learned import training as learned
 from photos.models import Photo, originals_storage
 from photos.notifications import services as notifications
 from photos.processing.render import RenderedPhoto, RenderFailed, render_original
@@ -142,6 +143,7 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np
                 network_inputs=[p.network_input.network_input for p in prepared],  # each centre crop
                 model_version=pipeline.versions()["model_version"],
             )
+            learned.photos_learned_tags_apply(photos=[p.photo for p in prepared], embeddings=embeddings)
     except BaseException:
         for image, thumbnail in names.values():
             default_storage.delete(image)

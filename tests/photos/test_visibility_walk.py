@@ -28,6 +28,7 @@ from photos.similar.vectors import vector_pack
 from recognition.efficientnet_lite import MODEL_VERSION
 from tests.factories import CommentFactory, FollowFactory, PhotoFactory, PhotoTagFactory, UserFactory
 from tests.helpers import jpeg_bytes
+from tests.photos.learned.walk import learned_tag_give, walk_learned
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,8 @@ def world(request) -> World:
             owner=owner, visibility=visibility, is_hidden=name == "hidden", caption=f"caption{name}", **extra
         )
         PhotoTagFactory(photo=photo, tag__name="walkcat")
+        # What a switched-on learned tag of the owner's gives (photos.learned): found as any tag.
+        PhotoTagFactory(photo=photo, tag__name="mylearned", source="learned", model_version="learned:1:v1")
         PhotoTagFactory(photo=photo, tag__name=f"walk{name}")
         photo_search_document_refresh(photo.pk)
         # The more secret, the more popular: a leak would top Explore.
@@ -120,6 +123,7 @@ def world(request) -> World:
         )
         photos[name] = photo
     missing_id = max(photo.pk for photo in photos.values()) + 1000
+    learned_tag_give(owner, photos)
     if account == "suspended":
         user_suspend(user=owner)
     return World(account, owner, people, photos, missing_id)
@@ -162,6 +166,8 @@ def _walk_lists(world: World, role: str, client: APIClient, visible: set[str], l
     # Search and tags: every photo has the tag walkcat.
     found = _ids(client.get("/api/v1/search/?q=walkcat"))
     leaks.check(found == expected_ids, f"search API found {found}")
+    learned = _ids(client.get("/api/v1/search/?q=mylearned"))
+    leaks.check(learned == expected_ids, f"search API found {learned} by the owner's learned tag")
     tagged = _ids(client.get("/api/v1/tags/walkcat/photos/"))
     leaks.check(tagged == expected_ids, f"tag API listed {tagged}")
     counts = {tag["name"]: tag["photo_count"] for tag in client.get("/api/v1/tags/?prefix=walk").json()["results"]}
@@ -315,6 +321,7 @@ def test_nothing_leaks_anywhere(world, role):
     _walk_notifications(world, role, client, visible, leaks)
     _walk_people(world, role, client, leaks)
     _walk_photo_urls(world, role, client, visible, leaks)
+    walk_learned(world, role, client, leaks)
 
     assert not leaks.found, f"{world.account} account, seen by {role}:\n" + "\n".join(leaks.found)
     invisible = [photo.pk for name, photo in world.photos.items() if name not in visible]
