@@ -1,6 +1,5 @@
 """In a real headless Chromium: pick examples, watch the tag learn (the page polls), switch it on."""
 
-import contextlib
 import threading
 
 import pytest
@@ -10,13 +9,11 @@ from photos.learned import training
 from photos.learned.models import LearnedTag
 
 # On this branch the fixture lives in tests/test_browser.py; on main since 6f3d57e, in tests/conftest.py.
-with contextlib.suppress(ImportError):
-    from tests.test_browser import browser_page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pick_examples_watch_it_learn_and_switch_it_on(browser_page, live_server, cat_owner, tmp_path):  # noqa: F811
+def test_pick_examples_watch_it_learn_and_switch_it_on(browser_page, live_server, cat_owner, tmp_path):
     from playwright.sync_api import expect
 
     owner, cats, others = cat_owner
