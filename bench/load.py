@@ -21,7 +21,7 @@ is ``saturated_rps``. wrk's own CPU is measured and printed: it leaves the cores
 prints where their time goes (top frames of this project, Django, DRF and the database driver).
 
 Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/) with the database
-``socialsite_load``, which it creates, reuses while it holds the requested site, and drops with
+``socialsite_load`` (``--db-name``), which it creates, reuses while it holds the requested site, and drops with
 --drop. REDIS_URL, when set, is the cache of the served site. The last line is one JSON object.
 """
 
@@ -77,8 +77,8 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
     reuse = not args.fresh and _site_in(database_url) == (args.photos, args.users)
     if not reuse:
         with _admin(server_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
+            admin.execute(f"DROP DATABASE IF EXISTS {args.db_name}")
+            admin.execute(f"CREATE DATABASE {args.db_name}")
     os.environ["DATABASE_URL"] = database_url
     os.environ["MEDIA_ROOT"] = MEDIA_ROOT  # the seeded site's few shared JPEGs
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialsite.test_settings")
@@ -392,11 +392,12 @@ def main() -> None:
     )
     parser.add_argument("--step-seconds", type=float, default=20.0, help="measured seconds per step (--saturate)")
     parser.add_argument("--profile", type=int, metavar="N", help="py-spy the workers at N connections first")
+    parser.add_argument("--db-name", default=DB_NAME, help="the benchmark's database (created, reused, dropped)")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/load.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
-    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{DB_NAME}"))
+    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{args.db_name}"))
 
     site = _prepare_site(server_url, database_url, args)
     seeded = f"seeded in {site['seed_s']:.0f} s" if site["seed_s"] else "reused"
@@ -438,7 +439,7 @@ def main() -> None:
         shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
         if args.drop:
             with _admin(server_url) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                admin.execute(f"DROP DATABASE IF EXISTS {args.db_name}")
 
     every = [ms for values in recorder.ms.values() for ms in values]
     total = len(every) + sum(recorder.failures.values())
