@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Field, Lookup, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from photos.models import User
@@ -43,6 +43,30 @@ def ids_parameter(values: list, kind: str = "bigint") -> RawSQL | list:
     if kind == "text":
         return RawSQL("SELECT unnest(%s::text[])", [values])
     return RawSQL("SELECT unnest(%s::bigint[])", [values])
+
+
+@Field.register_lookup
+class AnyOf(Lookup):
+    """``column = ANY(array)``, the array one parameter (see ``ids_filter``)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def ids_filter(field: str, values: list) -> Q:
+    """Return a filter keeping rows whose ``field`` (a bigint column) is one of ``values``: one array parameter.
+
+    ``= ANY(array)`` rather than ``IN (SELECT unnest(array))``: the planner then knows it is a list of
+    values to look up by index. Given the unnest, it hashed it against a scan of the whole photo
+    table instead (Explore's visibility check: 10 ms of its 12 at 20k photos, 0.5 ms this way).
+    """
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": values})
+    return Q(**{f"{field}__any_of": RawSQL("%s::bigint[]", [values])})
 
 
 @dataclass

@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
-from photos.explore.compiled import CompiledQuery, ids_parameter
+from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.explore.diversity import first_page_varied
 from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
 from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, evidence_read
@@ -94,7 +94,7 @@ def _seen_flags(viewer: Viewer) -> dict:
 def _visible_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
     return (
         photos_visible_to(viewer)
-        .filter(pk__in=ids_parameter(photo_ids))
+        .filter(ids_filter("pk", photo_ids))
         .order_by()
         .annotate(excerpt=Left("caption", EXCERPT + 1), tag=surest_tag(), **_seen_flags(viewer))
         .values_list("pk", "owner_id", "owner__username", "excerpt", "tag", "viewed", "liked_it", "commented")
