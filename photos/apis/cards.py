@@ -13,8 +13,10 @@ from django.db.models.fields.files import FieldFile
 from rest_framework import serializers
 
 from photos.models import Photo, PhotoTag, User
+from photos.tag_rows import TagRow, tags_of
 
 _DATETIME = serializers.DateTimeField()  # DRF's own ISO 8601 writing (UTC as "Z")
+_EXPLANATIONS = PhotoTag._meta.get_field("explanation").storage
 
 
 def file_url(value: FieldFile, request) -> str | None:
@@ -38,22 +40,28 @@ def user_summary(user: User, request) -> dict[str, Any]:
     }
 
 
-def tag_card(photo_tag: PhotoTag, request) -> dict[str, Any]:
-    tag = photo_tag.tag
+def tag_card(tag: TagRow, request) -> dict[str, Any]:
+    explanation = None
+    if tag.explanation:
+        explanation = _EXPLANATIONS.url(tag.explanation)
+        explanation = request.build_absolute_uri(explanation) if request is not None else explanation
     return {
         "name": tag.name,
         "categories": [str(category) for category in tag.categories],
-        "confidence": float(photo_tag.confidence),
-        "source": photo_tag.source,
-        "classes": [{"name": str(seen["name"]), "score": float(seen["score"])} for seen in photo_tag.classes],
-        "model_version": photo_tag.model_version,
-        "taxonomy_version": photo_tag.taxonomy_version,
-        "explanation": file_url(photo_tag.explanation, request),
+        "confidence": float(tag.confidence),
+        "source": tag.source,
+        "classes": [{"name": str(seen["name"]), "score": float(seen["score"])} for seen in tag.classes],
+        "model_version": tag.model_version,
+        "taxonomy_version": tag.taxonomy_version,
+        "explanation": explanation,
     }
 
 
 def photo_card(photo: Photo, request) -> dict[str, Any]:
-    """Return what PhotoSerializer writes for ``photo`` (loaded by selectors.photo_list, or just created)."""
+    """Return what PhotoSerializer writes for ``photo`` (loaded by selectors.photo_list, or just created).
+
+    Its tags are its ``tag_rows`` when photos.tag_rows loaded them, else its prefetched ``photo_tags``.
+    """
     return {
         "id": photo.id,
         "owner": user_summary(photo.owner, request),
@@ -73,7 +81,7 @@ def photo_card(photo: Photo, request) -> dict[str, Any]:
         # created has no comments anyone could be hidden from.
         "comment_count": getattr(photo, "visible_comment_count", photo.comment_count),
         "liked": bool(photo.liked),
-        "tags": [tag_card(photo_tag, request) for photo_tag in photo.photo_tags.all()],
+        "tags": [tag_card(tag, request) for tag in tags_of(photo)],
         "sensitive": photo.is_sensitive,
         "blurred_thumbnail": file_url(photo.blurred_thumbnail, request),
     }

@@ -74,7 +74,9 @@ class ExploreApi(APIView):
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        page = explore_for(request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"])
+        page = explore_for(
+            request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"], tag_rows=True
+        )
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor.encode())

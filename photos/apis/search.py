@@ -64,7 +64,12 @@ SearchPageOutput = inline_serializer(
 
 def _page_response(request: Request, query: ParsedQuery, page_input: dict, *, tags_only: bool = False) -> Response:
     page = search.search_page(
-        request.user, query, cursor=page_input.get("cursor"), size=page_input["page_size"], tags_only=tags_only
+        request.user,
+        query,
+        cursor=page_input.get("cursor"),
+        size=page_input["page_size"],
+        tags_only=tags_only,
+        tag_rows=True,
     )
     next_url = None
     if page.next_cursor:

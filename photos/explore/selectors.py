@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
@@ -34,7 +34,8 @@ from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, e
 from photos.explore.sources import FILL_SOURCES, Reason, people_count, popularity_reason, surest_tag
 from photos.limits import PAGE_SIZE
 from photos.models import Comment, Like, Photo, PhotoView
-from photos.selectors import Viewer, photo_list, photos_visible_to
+from photos.selectors import LIST_TAGS, Viewer, photo_list, photos_visible_to
+from photos.tag_rows import tag_rows_load
 
 BLEND = Weights()
 POPULARITY_ONLY = Weights(co_view=0.0, content=0.0, popularity=1.0)
@@ -102,6 +103,13 @@ def _visible_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
 
 
 _VISIBLE = CompiledQuery(_visible_rows)
+
+
+def _chosen_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
+    return photo_list(viewer, Photo.objects.filter(ids_filter("pk", photo_ids)), tags=False)
+
+
+_CHOSEN = CompiledQuery(_chosen_rows)
 
 
 def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
@@ -210,9 +218,17 @@ def _fill(viewer: Viewer, ranked: list, per_owner: dict[int, int], history: list
 
 
 def explore_for(
-    viewer: Viewer, *, after: Cursor | None = None, size: int = PAGE_SIZE, weights: Weights = BLEND
+    viewer: Viewer,
+    *,
+    after: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    weights: Weights = BLEND,
+    tag_rows: bool = False,
 ) -> ExplorePage:
-    """Return a page of Explore for ``viewer``: after ``after``, ``size`` photos with score and reasons."""
+    """Return a page of Explore for ``viewer``: after ``after``, ``size`` photos with score and reasons.
+
+    ``tag_rows``: the photos' tags as photos.tag_rows' rows (for the API) rather than ``photo_tags``.
+    """
     ranked = ranked_for(viewer, weights=weights)
     start = 0
     if after is not None:
@@ -228,8 +244,11 @@ def explore_for(
     photos = {}
     if window:
         # Every id in ``ranked`` came through photos_visible_to in this request: load what the cards show.
-        chosen = Photo.objects.filter(pk__in=[pk for pk, _, _ in window])
-        photos = {photo.pk: photo for photo in photo_list(viewer, chosen)}
+        photos = {photo.pk: photo for photo in _CHOSEN.instances(viewer, [pk for pk, _, _ in window])}
+        if tag_rows:
+            tag_rows_load(photos.values(), viewer)
+        else:
+            prefetch_related_objects(list(photos.values()), LIST_TAGS)
     items = [ExploreItem(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
     more = bool(window) and start + size < len(ranked)
     return ExplorePage(items, Cursor(window[-1][1], window[-1][0]) if more else None)

@@ -44,6 +44,7 @@ from photos.models import Photo, PhotoSearchTerm, Tag
 from photos.search.index import TAG_WEIGHT
 from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
 from photos.selectors import Viewer, photo_list, photos_visible_to
+from photos.tag_rows import tag_rows_load, tags_of
 
 POPULAR_TAGS_LIMIT = 20
 POPULAR_WINDOW = 10_000  # photo ids
@@ -201,12 +202,19 @@ class SearchPage:
 
 
 def search_page(
-    viewer: Viewer, query: ParsedQuery, *, cursor: str | None, size: int, tags_only: bool = False
+    viewer: Viewer,
+    query: ParsedQuery,
+    *,
+    cursor: str | None,
+    size: int,
+    tags_only: bool = False,
+    tag_rows: bool = False,
 ) -> SearchPage:
     """Return the page after ``cursor`` of what ``photo_search`` (or, ``tags_only``, ``tag_photos``) finds.
 
     Each photo gets ``score``, ``matched_tags`` and ``caption_match`` (see ``match_reasons``).
-    Two queries whatever ``size``: the page's photos, and their tags.
+    Two queries whatever ``size``: the page's photos, and their tags (``tag_rows``: as photos.tag_rows'
+    rows, for the API, rather than prefetched ``photo_tags``).
     """
     if not query:
         return SearchPage([])
@@ -219,8 +227,10 @@ def search_page(
             | Q(score=after.score, _created_at__lt=after.created_at)
             | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
         )
-    rows = list(photo_list(viewer, ranked)[: size + 1])
+    rows = list(photo_list(viewer, ranked, tags=not tag_rows)[: size + 1])
     page = SearchPage(rows[:size])
+    if tag_rows:
+        tag_rows_load(page.photos, viewer)
     for photo in page.photos:
         photo.matched_tags, photo.caption_match = match_reasons(photo, query)
     if len(rows) > size:
@@ -267,16 +277,15 @@ def match_reasons(photo: Photo, query: ParsedQuery) -> tuple[list[MatchedTag], b
     """
     wanted = {*query.terms, *query.pairs, *query.phrases}
     matched = []
-    for photo_tag in photo.photo_tags.all():
-        tag = photo_tag.tag
+    for tag in tags_of(photo):
         candidates = [
             ("tag", [tag.name]),
             ("category", tag.categories or []),
-            ("class", [str(seen.get("name", "")) for seen in photo_tag.classes or []]),
+            ("class", [str(seen.get("name", "")) for seen in tag.classes or []]),
         ]
         for kind, names in candidates:
             name = next((name for name in names if _matches(name, wanted)), None)
             if name is not None:
-                matched.append(MatchedTag(tag.name, photo_tag.source, photo_tag.confidence, kind, name))
+                matched.append(MatchedTag(tag.name, tag.source, tag.confidence, kind, name))
                 break
     return matched, bool(wanted & set(text_keys(photo.caption)))

@@ -22,6 +22,7 @@ from photos.explore.sources import Reason
 from photos.models import Photo
 from photos.search import selectors as search
 from photos.search.index import photos_search_index_refresh
+from photos.tag_rows import tag_rows_load
 from tests.factories import (
     CommentFactory,
     FollowFactory,
@@ -132,3 +133,28 @@ def test_orjson_renderer_writes_drfs_bytes(user, varied_photos, request_):
     # Pretty printing (?format=json; indent=2 from the browsable API) is DRF's own.
     pretty = "application/json; indent=2"
     assert OrjsonRenderer().render(data, pretty) == JSONRenderer().render(data, pretty)
+
+
+def test_tag_rows_give_the_cards_the_prefetched_tags_give(user, varied_photos, request_, django_assert_num_queries):
+    FollowFactory(follower=user, followee=varied_photos[0].owner)
+    ids = [photo.pk for photo in varied_photos]
+    prefetched = list(selectors.photo_list(user).filter(pk__in=ids).order_by("pk"))
+    rows = list(selectors.photo_list(user, tags=False).filter(pk__in=ids).order_by("pk"))
+    with django_assert_num_queries(1):
+        tag_rows_load(rows, user)
+    assert [photo_card(photo, request_) for photo in rows] == [
+        _drf(PhotoSerializer, photo, request_) for photo in prefetched
+    ]
+    assert [tag.name for tag in rows[2].tag_rows] == ["sofa", "cat"]  # best first, as the prefetch orders them
+
+
+def test_search_with_tag_rows_matches_and_writes_as_with_prefetched_tags(user, varied_photos, request_):
+    photos_search_index_refresh([photo.pk for photo in varied_photos])
+    query = search.parse_query("tabby")
+    prefetched = search.search_page(user, query, cursor=None, size=24)
+    rows = search.search_page(user, query, cursor=None, size=24, tag_rows=True)
+    assert [photo.matched_tags for photo in rows.photos] == [photo.matched_tags for photo in prefetched.photos]
+    assert rows.photos[0].matched_tags[0].match == "class"
+    assert SearchResultSerializer(rows.photos, many=True, context={"request": request_}).data == [
+        _drf(SearchResultSerializer, photo, request_) for photo in prefetched.photos
+    ]
