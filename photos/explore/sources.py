@@ -12,14 +12,17 @@ Item cold start: ``LooksLikeViewed`` offers photos nobody has viewed yet by what
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.models import Like, PhotoTag, PhotoView
 from photos.selectors import Viewer, photos_visible_to
 from photos.similar.models import PhotoEmbedding
@@ -92,19 +95,7 @@ class LiveRanking:
 
     def candidates(self, viewer: Viewer, *, history: Collection[int], limit: int) -> list[Candidate]:
         now = timezone.now()
-        photos = photos_visible_to(viewer).exclude(pk__in=list(history))
-        if viewer.is_authenticated:
-            photos = photos.exclude(owner=viewer).exclude(views__user=viewer).exclude(likes__user=viewer)
-            photos = photos.exclude(comments__author=viewer)
-        rows = (
-            photos.order_by("-created_at", "-pk")[:LIVE_POOL]
-            .annotate(
-                week_views=_week_count(PhotoView, "viewed_at", now - WEEK),
-                week_likes=_week_count(Like, "created_at", now - WEEK),
-                tag=surest_tag(),
-            )
-            .values_list("pk", "owner_id", "tag", "created_at", "week_views", "week_likes")
-        )
+        rows = _LIVE.rows(viewer, list(history), [(now - WEEK).isoformat()])
         scored = []
         for pk, owner_id, tag_id, created_at, views, likes in rows:
             age_days = max((now - created_at).total_seconds() / 86400, 0.0)
@@ -119,6 +110,31 @@ class LiveRanking:
             Candidate(pk, owner_id, tag_id, max(score / top, 1e-9), reason)
             for score, pk, owner_id, tag_id, reason in scored[:limit]
         ]
+
+
+def _live_rows(viewer: Viewer, history: list[int], since: list[str]) -> QuerySet:
+    # ``since`` is one array parameter (CompiledQuery binds lists whole): [the start of the week].
+    if connection.vendor == "postgresql":
+        week_start = RawSQL("((%s::text[])[1])::timestamptz", [since])
+    else:
+        week_start = datetime.fromisoformat(since[0])
+    photos = photos_visible_to(viewer).exclude(ids_filter("pk", history))
+    if viewer.is_authenticated:
+        photos = photos.exclude(owner=viewer).exclude(views__user=viewer).exclude(likes__user=viewer)
+        photos = photos.exclude(comments__author=viewer)
+    return (
+        photos.order_by("-created_at", "-pk")[:LIVE_POOL]
+        .annotate(
+            week_views=_week_count(PhotoView, "viewed_at", week_start),
+            week_likes=_week_count(Like, "created_at", week_start),
+            tag=surest_tag(),
+        )
+        .values_list("pk", "owner_id", "tag", "created_at", "week_views", "week_likes")
+    )
+
+
+# Built and compiled once per process (photos.explore.compiled): the ORM took longer than PostgreSQL.
+_LIVE = CompiledQuery(_live_rows)
 
 
 # Never-viewed photos weighed by LooksLikeViewed (the newest), the latest viewed photos it averages,
