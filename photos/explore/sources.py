@@ -154,23 +154,7 @@ class LooksLikeViewed:
     def candidates(self, viewer: Viewer, *, history: Collection[int], limit: int) -> list[Candidate]:
         if not viewer.is_authenticated or not history:
             return []
-        from recognition.efficientnet_lite import MODEL_VERSION
-
-        current = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
-        anchors = current.filter(photo_id__in=list(history)[:COLD_ANCHORS]).annotate(
-            anchor=Value(True), owner=Value(0), tag=Value(None, output_field=IntegerField())
-        )
-        never_viewed = ~Exists(PhotoView.objects.filter(photo=OuterRef("pk")))
-        pool = (
-            photos_visible_to(viewer)
-            .exclude(pk__in=list(history))
-            .exclude(owner=viewer)
-            .filter(never_viewed, embedding__model_version=MODEL_VERSION)
-            .order_by("-created_at", "-pk")
-            .annotate(anchor=Value(False), tag=surest_tag())
-            .values_list("pk", "embedding__vector", "anchor", "owner_id", "tag")[:COLD_POOL]
-        )
-        rows = list(anchors.values_list("photo_id", "vector", "anchor", "owner", "tag").union(pool, all=True))
+        rows = _COLD.rows(viewer, list(history)[:COLD_ANCHORS], list(history))
         anchor_rows = [row for row in rows if row[2]]
         offered = [row for row in rows if not row[2]]
         if not anchor_rows or not offered:
@@ -184,6 +168,30 @@ class LooksLikeViewed:
             Candidate(offered[i][0], offered[i][3], offered[i][4], float(similarities[i]), reason)
             for i in order[:limit]
         ]
+
+
+def _cold_rows(viewer: Viewer, anchor_ids: list[int], history: list[int]) -> QuerySet:
+    """The anchors' vectors and the pool's (never viewed, newest first), in one query."""
+    from recognition.efficientnet_lite import MODEL_VERSION
+
+    current = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
+    anchors = current.filter(ids_filter("photo_id", anchor_ids)).annotate(
+        anchor=Value(True), owner=Value(0), tag=Value(None, output_field=IntegerField())
+    )
+    never_viewed = ~Exists(PhotoView.objects.filter(photo=OuterRef("pk")))
+    pool = (
+        photos_visible_to(viewer)
+        .exclude(ids_filter("pk", history))
+        .exclude(owner=viewer)
+        .filter(never_viewed, embedding__model_version=MODEL_VERSION)
+        .order_by("-created_at", "-pk")
+        .annotate(anchor=Value(False), tag=surest_tag())
+        .values_list("pk", "embedding__vector", "anchor", "owner_id", "tag")[:COLD_POOL]
+    )
+    return anchors.values_list("photo_id", "vector", "anchor", "owner", "tag").union(pool, all=True)
+
+
+_COLD = CompiledQuery(_cold_rows)
 
 
 # Sources that fill Explore below the item model's results, in order: new photos that look like
