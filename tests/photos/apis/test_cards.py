@@ -62,7 +62,10 @@ def varied_photos(user):
         taxonomy_version="3",
         explanation=_jpeg(),
     )
-    PhotoTagFactory(photo=tagged, tag=TagFactory(name="sofa"), source="owner", confidence=1.0)
+    # A stored name that needs quoting in a URL: the fast URLs must quote it as Django does.
+    PhotoTagFactory(
+        photo=tagged, tag=TagFactory(name="sofa"), source="owner", confidence=1.0, explanation="explain/Zoë #1?.png"
+    )
     processing = PhotoFactory(owner=user, image="", thumbnail="", width=0, height=0, status=Photo.Status.PROCESSING)
     LikeFactory(user=user, photo=plain)
     Photo.objects.filter(pk=plain.pk).update(comment_count=2)
@@ -83,6 +86,8 @@ def test_photo_card_is_what_drf_writes(user, varied_photos, request_):
     cards = {card["id"]: card for card in PhotoSerializer(photos, many=True, context={"request": request_}).data}
     assert cards[varied_photos[0].pk]["liked"] is True and cards[varied_photos[1].pk]["liked"] is False
     cat = next(tag for tag in cards[varied_photos[2].pk]["tags"] if tag["name"] == "cat")
+    sofa = next(tag for tag in cards[varied_photos[2].pk]["tags"] if tag["name"] == "sofa")
+    assert sofa["explanation"] == "http://testserver/media/explain/Zo%C3%AB%20%231%3F.png"
     assert cat["explanation"].startswith("http://testserver/media/") and cat["classes"] == [
         {"name": "tabby", "score": 0.61},
         {"name": "tiger cat", "score": 0.2},
