@@ -43,7 +43,8 @@ def _feed_query(size: int, after: bool) -> CompiledQuery:
     """Return the compiled query of a feed page of ``size`` (one more, to tell whether more follow)."""
 
     def build(viewer: User, *position: list[str]) -> QuerySet[Photo]:
-        photos = feed_for_user(viewer, tags=False)
+        # The search index columns are for the database (the search_weights JSON alone is parsed per row).
+        photos = feed_for_user(viewer, tags=False).defer("search_document", "search_weights")
         if position:
             # The position is one array parameter, [created_at, id] (CompiledQuery binds lists whole).
             if connection.vendor == "postgresql":

@@ -106,7 +106,9 @@ _VISIBLE = CompiledQuery(_visible_rows)
 
 
 def _chosen_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
-    return photo_list(viewer, Photo.objects.filter(ids_filter("pk", photo_ids)), tags=False)
+    # The search index columns are for the database (the search_weights JSON alone is parsed per row).
+    photos = Photo.objects.filter(ids_filter("pk", photo_ids)).defer("search_document", "search_weights")
+    return photo_list(viewer, photos, tags=False)
 
 
 _CHOSEN = CompiledQuery(_chosen_rows)
