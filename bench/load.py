@@ -468,7 +468,8 @@ def main() -> None:
             print(
                 f"\nsaturated: {best:.1f} requests/s at p95 {result['saturated_p95_ms']} ms "
                 f"({'meets' if result['meets_floor'] else 'MISSES'} the floor of {FLOOR_SATURATED_RPS:.0f} requests/s "
-                f"at p95 <= {FLOOR_P95_MS:.0f} ms)"
+                f"at p95 <= {FLOOR_P95_MS:.0f} ms); the API's part {result['saturated_api_rps']:.1f} requests/s, "
+                f"the rest thumbnails ({args.thumbnails} per grid page; --thumbnails 0 for the API alone)"
             )
             print(json.dumps(result))
             return
