@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""Load benchmark: gunicorn on loopback serving a seeded site to concurrent API clients.
+"""Load benchmark: nginx and gunicorn on loopback serving a seeded site to concurrent API clients.
 
 Seeds a synthetic site (``manage.py seed``) into its own PostgreSQL database, builds Explore's item
-model, starts gunicorn with the production settings on 127.0.0.1 only, and lets ``--clients``
+model, starts gunicorn with the production settings on 127.0.0.1 only behind Debian's nginx with the
+project's config (socialsite/nginx.conf.template: media checked by Django, sent by nginx), and lets ``--clients``
 signed-in clients (threads, each with its own keep-alive connection and token) browse for
 ``--duration`` seconds: the feed, a photo, a search and Explore, in random order, each client
 pausing a random think time (mean ``--think`` seconds) between requests as people do. Prints
@@ -16,12 +17,14 @@ zero failed requests, and an overall p95 of at most 100 ms.
 ``--saturate`` finds the highest request rate the server keeps at p95 <= 100 ms: Debian's ``wrk`` (C,
 one thread, ``bench/load.lua``) sends the same mix with the clients' tokens over 1, 2, 4, ...
 keep-alive connections with no think time, a step each; the rate of the busiest step whose p95 holds
-is ``saturated_rps``. wrk's own CPU is measured and printed: it leaves the cores to the server.
+is ``saturated_rps``. wrk's own CPU is measured and printed: it leaves the cores to the server. Each grid
+page of the mix (feed, search, Explore) is followed by ``--thumbnails`` (24: the page) thumbnail requests
+with the same token, through nginx's X-Accel-Redirect check; ``saturated_api_rps`` is the API's part.
 ``--profile N`` samples the gunicorn workers with py-spy during an extra step at N connections and
 prints where their time goes (top frames of this project, Django, DRF and the database driver).
 
 Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/) with the database
-``socialsite_load``, which it creates, reuses while it holds the requested site, and drops with
+``socialsite_load`` (``--db-name``), which it creates, reuses while it holds the requested site, and drops with
 --drop. REDIS_URL, when set, is the cache of the served site. The last line is one JSON object.
 """
 
@@ -50,6 +53,8 @@ FLOOR_P95_MS = 100.0
 FLOOR_SATURATED_RPS = 270.0  # three times the 90 requests/s measured before the performance work
 SEARCHES = ["dog", "cat", "beach", "coffee", "flower", "animal", "food", "vehicle", "tabby", "dog beach", "qwzxv"]
 ENDPOINTS = ("feed", "photo", "search", "explore")
+GRIDS = ("feed", "search", "explore")  # pages of thumbnails
+MEDIA_INTERNAL = "/_protected_media/"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="load-bench-media-")
 
 
@@ -77,8 +82,8 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
     reuse = not args.fresh and _site_in(database_url) == (args.photos, args.users)
     if not reuse:
         with _admin(server_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
+            admin.execute(f"DROP DATABASE IF EXISTS {args.db_name}")
+            admin.execute(f"CREATE DATABASE {args.db_name}")
     os.environ["DATABASE_URL"] = database_url
     os.environ["MEDIA_ROOT"] = MEDIA_ROOT  # the seeded site's few shared JPEGs
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialsite.test_settings")
@@ -92,10 +97,11 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
     from knox.models import AuthToken
 
     from photos.explore.item_model import item_model_rebuild
-    from photos.management.commands.seed import ANCHOR
+    from photos.management.commands.seed import ANCHOR, shared_images
     from photos.models import Photo, User
 
     call_command("migrate", verbosity=0)
+    shared_images()  # the files every seeded photo points at, in this run's MEDIA_ROOT
     seconds = None
     if not reuse:
         started = time.perf_counter()
@@ -114,13 +120,18 @@ def _prepare_site(server_url: str, database_url: str, args: argparse.Namespace) 
         .order_by("-n", "pk")[: args.clients]
     )
     tokens = [AuthToken.objects.create(user=person)[1] for person in people]
-    photo_ids = list(
+    photos = list(
         Photo.objects.filter(visibility="public", owner__is_private=False, is_hidden=False)
         .order_by("?")
-        .values_list("pk", flat=True)[:2000]
+        .values_list("pk", "thumbnail")[:2000]
     )
     connection.close()
-    return {"tokens": tokens, "photo_ids": photo_ids, "seed_s": seconds}
+    return {
+        "tokens": tokens,
+        "photo_ids": [pk for pk, _ in photos],
+        "thumbnails": [thumbnail for _, thumbnail in photos],
+        "seed_s": seconds,
+    }
 
 
 def _free_port() -> int:
@@ -139,6 +150,8 @@ def _start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Po
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": MEDIA_ROOT,
         "LOG_LEVEL": "WARNING",
+        # Behind nginx, as in docker-compose.yml: media are checked here and sent by nginx.
+        "MEDIA_ACCEL_REDIRECT": MEDIA_INTERNAL,
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -154,6 +167,22 @@ def _start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Po
         "warning",
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def _start_nginx(port: int, web_port: int, workdir: Path) -> subprocess.Popen:
+    """Start Debian's nginx with the project's server block (socialsite/nginx.conf.template) in front of gunicorn."""
+    sys.path.insert(0, str(ROOT))
+    from tests.compose import nginx_argv  # renders the template as the nginx image does
+
+    env = {
+        "NGINX_PORT": f"127.0.0.1:{port}",
+        "WEB_UPSTREAM": f"127.0.0.1:{web_port}",
+        "STATIC_DIR": str(workdir / "static"),
+        "MEDIA_DIR": MEDIA_ROOT,
+        "MEDIA_INTERNAL": MEDIA_INTERNAL,
+        "NGINX_MAX_BODY": "30m",
+    }
+    return subprocess.Popen(nginx_argv(env, workdir), stdout=subprocess.DEVNULL)  # noqa: S603
 
 
 def _wait_ready(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
@@ -216,21 +245,28 @@ def _client(base: str, token: str, site: dict, seed: int, until: float, think: f
         time.sleep(rng.uniform(0, 2 * think))
 
 
-def _mix_file(site: dict, count: int = 20_000, seed: int = 7) -> Path:
-    """Write ``count`` requests of the same mix as the think-time clients, one per line, for bench/load.lua."""
+def _mix_file(site: dict, thumbnails: int, count: int = 20_000, seed: int = 7) -> Path:
+    """Write ``count`` API requests of the same mix as the think-time clients, one per line, for bench/load.lua.
+
+    Each grid page (feed, search, Explore) is followed by ``thumbnails`` thumbnail requests with the same
+    token, as a browser showing the page makes them: to nginx, which asks Django's media check first.
+    """
     from urllib.parse import quote_plus
 
     rng = random.Random(seed)
     lines = []
     for _ in range(count):
         endpoint = rng.choice(ENDPOINTS)
+        token = rng.choice(site["tokens"])
         path = {
             "feed": "/api/v1/feed/",
             "photo": f"/api/v1/photos/{rng.choice(site['photo_ids'])}/",
             "search": f"/api/v1/search/?q={quote_plus(rng.choice(SEARCHES))}",
             "explore": "/api/v1/recommendations/",
         }[endpoint]
-        lines.append(f"{endpoint} {rng.choice(site['tokens'])} {path}")
+        lines.append(f"{endpoint} {token} {path}")
+        if endpoint in GRIDS:
+            lines += [f"thumbnail {token} /media/{rng.choice(site['thumbnails'])}" for _ in range(thumbnails)]
     handle, name = tempfile.mkstemp(prefix="load-bench-mix-", suffix=".txt")
     with os.fdopen(handle, "w") as out:
         out.write("\n".join(lines) + "\n")
@@ -327,7 +363,9 @@ def _frame_name(frame: str) -> str:
 
 
 def _saturate(base: str, site: dict, args: argparse.Namespace, server: subprocess.Popen) -> dict:
-    mix = _mix_file(site)
+    mix = _mix_file(site, args.thumbnails)
+    kinds = Counter(line.split(" ", 1)[0] for line in mix.read_text().splitlines())
+    api_share = sum(kinds[endpoint] for endpoint in ENDPOINTS) / sum(kinds.values())
     steps = []
     try:
         if args.profile:
@@ -337,9 +375,11 @@ def _saturate(base: str, site: dict, args: argparse.Namespace, server: subproces
             load_before = os.getloadavg()[0]
             step = _wrk_step(base, mix, connections, args.step_seconds)
             step["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            step["api_rps"] = round(step["rps"] * api_share, 1)
             steps.append(step)
             print(
-                f"{connections:>3} connections: {step['rps']:>7.1f} requests/s  p50 {step['p50_ms']:>6.1f}  "
+                f"{connections:>3} connections: {step['rps']:>7.1f} requests/s ({step['api_rps']:.1f} API)  "
+                f"p50 {step['p50_ms']:>6.1f}  "
                 f"p95 {step['p95_ms']:>6.1f}  p99 {step['p99_ms']:>6.1f} ms  errors {step['errors']}  "
                 f"wrk CPU {step['wrk_cpu_pct']}%  load {step['load_avg']}",
                 flush=True,
@@ -356,12 +396,19 @@ def _saturate(base: str, site: dict, args: argparse.Namespace, server: subproces
         "users": args.users,
         "workers": args.workers,
         "saturated_rps": best["rps"] if best else 0.0,
+        # The API requests among them (the rest are thumbnails, --thumbnails per grid page).
+        "saturated_api_rps": best["api_rps"] if best else 0.0,
+        "thumbnails_per_grid_page": args.thumbnails,
+        "api_share": round(api_share, 3),
         "saturated_p95_ms": best["p95_ms"] if best else None,
         "saturated_connections": best["connections"] if best else None,
         "floor_rps": FLOOR_SATURATED_RPS,
         "meets_floor": bool(best) and best["rps"] >= FLOOR_SATURATED_RPS,
         "steps": [
-            {key: step[key] for key in ("connections", "rps", "p50_ms", "p95_ms", "p99_ms", "errors", "wrk_cpu_pct")}
+            {
+                key: step[key]
+                for key in ("connections", "rps", "api_rps", "p50_ms", "p95_ms", "p99_ms", "errors", "wrk_cpu_pct")
+            }
             for step in steps
         ],
         "cpus": os.cpu_count(),
@@ -392,18 +439,27 @@ def main() -> None:
     )
     parser.add_argument("--step-seconds", type=float, default=20.0, help="measured seconds per step (--saturate)")
     parser.add_argument("--profile", type=int, metavar="N", help="py-spy the workers at N connections first")
+    parser.add_argument("--db-name", default=DB_NAME, help="the benchmark's database (created, reused, dropped)")
+    parser.add_argument(
+        "--thumbnails",
+        type=int,
+        default=24,
+        help="thumbnails fetched after each grid page in --saturate's mix (24: a whole page; 0: the API alone)",
+    )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/load.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
-    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{DB_NAME}"))
+    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{args.db_name}"))
 
     site = _prepare_site(server_url, database_url, args)
     seeded = f"seeded in {site['seed_s']:.0f} s" if site["seed_s"] else "reused"
     print(f"site: {args.photos} photos, {args.users} users ({seeded}); {len(site['tokens'])} clients")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    port, front_port = _free_port(), _free_port()
+    base = f"http://127.0.0.1:{front_port}"
     server = _start_gunicorn(port, args.workers, database_url)
+    nginx_dir = Path(tempfile.mkdtemp(prefix="load-bench-nginx-"))
+    front = _start_nginx(front_port, port, nginx_dir)
     try:
         _wait_ready(base, server)
         if args.saturate:
@@ -412,7 +468,8 @@ def main() -> None:
             print(
                 f"\nsaturated: {best:.1f} requests/s at p95 {result['saturated_p95_ms']} ms "
                 f"({'meets' if result['meets_floor'] else 'MISSES'} the floor of {FLOOR_SATURATED_RPS:.0f} requests/s "
-                f"at p95 <= {FLOOR_P95_MS:.0f} ms)"
+                f"at p95 <= {FLOOR_P95_MS:.0f} ms); the API's part {result['saturated_api_rps']:.1f} requests/s, "
+                f"the rest thumbnails ({args.thumbnails} per grid page; --thumbnails 0 for the API alone)"
             )
             print(json.dumps(result))
             return
@@ -433,12 +490,15 @@ def main() -> None:
             thread.join()
         elapsed = time.monotonic() - started
     finally:
+        front.send_signal(signal.SIGQUIT)  # nginx: graceful stop
+        front.wait(timeout=30)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
+        shutil.rmtree(nginx_dir, ignore_errors=True)
         if args.drop:
             with _admin(server_url) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                admin.execute(f"DROP DATABASE IF EXISTS {args.db_name}")
 
     every = [ms for values in recorder.ms.values() for ms in values]
     total = len(every) + sum(recorder.failures.values())

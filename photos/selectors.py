@@ -16,11 +16,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.limits import FEED_COMMENTS
 from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, User
 
@@ -71,13 +74,20 @@ def photos_visible_to(viewer: Viewer) -> QuerySet[Photo]:
     return photos.filter(Q(owner=viewer) | others)
 
 
-def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None) -> QuerySet[Photo]:
-    """Return visible photos with what a list shows loaded in a fixed number of queries."""
+# A list's tags, best first (for ``prefetch_related_objects`` too).
+LIST_TAGS = Prefetch("photo_tags", queryset=PhotoTag.objects.select_related("tag").order_by("-confidence", "tag__name"))
+
+
+def photo_list(viewer: Viewer, photos: QuerySet[Photo] | None = None, *, tags: bool = True) -> QuerySet[Photo]:
+    """Return visible photos with what a list shows loaded in a fixed number of queries.
+
+    ``tags=False`` leaves the tags out, for a caller that reads them as rows (photos.tag_rows).
+    """
     if photos is None:
         photos = photos_visible_to(viewer)
-    photos = photos.select_related("owner").prefetch_related(
-        Prefetch("photo_tags", queryset=PhotoTag.objects.select_related("tag").order_by("-confidence", "tag__name"))
-    )
+    photos = photos.select_related("owner")
+    if tags:
+        photos = photos.prefetch_related(LIST_TAGS)
     liked = Exists(Like.objects.filter(user=viewer, photo=OuterRef("pk"))) if viewer.is_authenticated else Value(False)
     return photos.annotate(liked=liked, visible_comment_count=_visible_comment_count(viewer))
 
@@ -103,17 +113,32 @@ def _visible_comment_count(viewer: Viewer) -> Expression:
 
 
 def photo_get(*, viewer: Viewer, photo_id: int) -> Photo:
-    """Return the photo if ``viewer`` may see it, else raise Http404 (never 403: no leaks)."""
-    return get_object_or_404(photo_list(viewer), pk=photo_id)
+    """Return the photo if ``viewer`` may see it, else raise Http404 (never 403: no leaks).
+
+    Its query is compiled once per process (CompiledQuery): building the visibility rule and the
+    list's annotations took the ORM longer than PostgreSQL takes to answer.
+    """
+    found = _PHOTO.instances(viewer, [photo_id])
+    if not found:
+        raise Http404(f"No {Photo._meta.object_name} matches the given query.")  # get_object_or_404's words
+    prefetch_related_objects(found, LIST_TAGS)
+    return found[0]
 
 
-def feed_for_user(user: User) -> QuerySet[Photo]:
+def _photo_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
+    return photo_list(viewer, photos_visible_to(viewer).filter(ids_filter("pk", photo_ids)), tags=False)
+
+
+_PHOTO = CompiledQuery(_photo_rows)
+
+
+def feed_for_user(user: User, *, tags: bool = True) -> QuerySet[Photo]:
     """Return the home feed: visible photos of approved followees and the user's own, newest first."""
     photos = photos_visible_to(user).filter(Q(owner=user) | Q(owner_id__in=_approved_followee_ids(user)))
-    return photo_list(user, photos).order_by("-created_at", "-id")
+    return photo_list(user, photos, tags=tags).order_by("-created_at", "-id")
 
 
-def _moment(value: object) -> datetime:
+def moment_decode(value: object) -> datetime:
     if not isinstance(value, str):
         raise TypeError("a moment is an ISO 8601 string")
     moment = datetime.fromisoformat(value)
@@ -134,7 +159,7 @@ def feed_page(user: User, *, cursor: str | None, size: int) -> tuple[list[Photo]
         Prefetch("comments", queryset=comments[:FEED_COMMENTS], to_attr="latest_comments")
     )
     if cursor is not None:
-        created_at, photo_id = cursor_decode(cursor, _moment, row_id)
+        created_at, photo_id = cursor_decode(cursor, moment_decode, row_id)
         photos = photos.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=photo_id))
     page = list(photos[: size + 1])
     if len(page) <= size:
@@ -309,11 +334,19 @@ def media_visible(*, viewer: Viewer, name: str) -> bool:
         return False
     if name.startswith("avatars/"):
         return True  # avatars are public, like the profiles that show them
-    visible = photos_visible_to(viewer)
-    return (
-        visible.filter(Q(image=name) | Q(thumbnail=name) | Q(blurred_thumbnail=name)).exists()
-        or PhotoTag.objects.filter(explanation=name, photo__in=visible).exists()
+    return bool(_MEDIA_PHOTO.rows(viewer, [name])) or (
+        PhotoTag.objects.filter(explanation=name, photo__in=photos_visible_to(viewer)).exists()
     )
+
+
+def _media_photo_rows(viewer: Viewer, names: list[str]) -> QuerySet:
+    copies = ids_filter("image", names, "text") | ids_filter("thumbnail", names, "text")
+    copies |= ids_filter("blurred_thumbnail", names, "text")
+    return photos_visible_to(viewer).filter(copies).values_list("pk")[:1]
+
+
+# Every thumbnail of a grid is a request that asks this: compiled once per process (CompiledQuery).
+_MEDIA_PHOTO = CompiledQuery(_media_photo_rows)
 
 
 def media_photo_id(name: str) -> int | None:

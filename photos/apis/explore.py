@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from photos.apis.cards import photo_card
 from photos.apis.serializers import PhotoSerializer
 from photos.explore import services as explore_services
 from photos.explore.history import interests_for
@@ -41,6 +42,17 @@ class ExploreItemSerializer(serializers.Serializer):
     score = serializers.FloatField(help_text="Higher is better; comparable only within one person's Explore.")
     reasons = ReasonSerializer(many=True)
 
+    def to_representation(self, item) -> dict:
+        # The fields above are the schema; this writes the same dict without DRF's per-field work.
+        return {
+            "photo": photo_card(item.photo, self.context.get("request")),
+            "score": float(item.score),
+            "reasons": [
+                {"kind": r.kind, "text": r.text, "photo_id": r.photo_id, "tag": r.tag, "count": r.count}
+                for r in item.reasons
+            ],
+        }
+
 
 class ExploreApi(APIView):
     class InputSerializer(serializers.Serializer):
@@ -62,7 +74,9 @@ class ExploreApi(APIView):
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        page = explore_for(request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"])
+        page = explore_for(
+            request.user, after=data.validated_data.get("cursor"), size=data.validated_data["page_size"], tag_rows=True
+        )
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor.encode())

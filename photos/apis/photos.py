@@ -9,17 +9,20 @@ from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from photos import selectors, services
 from photos.apis.serializers import CommentSerializer, PhotoSerializer
 from photos.explore import services as explore_services
+from photos.feed_page import feed_api_page
 from photos.imaging import ACCEPTED, UploadRejected
-from photos.limits import ALT_TEXT_MAX_LENGTH, COMMENT_MAX_LENGTH
+from photos.limits import ALT_TEXT_MAX_LENGTH, COMMENT_MAX_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from photos.models import Comment, Photo
 from photos.pagination import OldestFirstCursorPagination
 from photos.processing.services import photo_processing_retry
 from photos.sensitive import services as sensitive_services
+from photos.tag_rows import tag_rows_load
 from photos.throttles import CommentThrottle, ExplainThrottle, LikeThrottle, UploadThrottle
 
 # Room for the caption, the visibility and the multipart framing around the image.
@@ -227,11 +230,28 @@ class CommentDetailApi(APIView):
         return Response(status=204)
 
 
-class FeedApi(ListAPIView):
-    serializer_class = PhotoSerializer
+class FeedPageInput(serializers.Serializer):
+    cursor = serializers.CharField(required=False, help_text="The `next` link's cursor.")
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
+
+
+class FeedApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
-            return Photo.objects.none()
-        return selectors.feed_for_user(self.request.user)
+    @extend_schema(
+        parameters=[FeedPageInput],
+        responses=inline_serializer(
+            "FeedPage", {"results": PhotoSerializer(many=True), "next": serializers.URLField(allow_null=True)}
+        ),
+        description="Photos of the people you follow and your own, newest first.",
+    )
+    def get(self, request):
+        data = FeedPageInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        photos, cursor = feed_api_page(
+            request.user, cursor=data.validated_data.get("cursor"), size=data.validated_data["page_size"]
+        )
+        tag_rows_load(photos, request.user)  # the page's tags as rows, in one compiled query
+        next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor) if cursor else None
+        results = PhotoSerializer(photos, many=True, context={"request": request}).data
+        return Response({"results": results, "next": next_url})

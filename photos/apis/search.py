@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from photos.apis.cards import photo_card
 from photos.apis.serializers import PhotoSerializer
 from photos.limits import MAX_PAGE_SIZE, PAGE_SIZE
 from photos.search import selectors as search
@@ -44,6 +45,16 @@ class SearchResultSerializer(PhotoSerializer):
         fields = [*PhotoSerializer.Meta.fields, "score", "matched_tags", "caption_match"]
         read_only_fields = fields
 
+    def to_representation(self, photo) -> dict:
+        card = photo_card(photo, self.context.get("request"))
+        card["score"] = float(photo.score)
+        card["matched_tags"] = [
+            {"name": m.name, "source": m.source, "confidence": float(m.confidence), "match": m.match, "on": m.on}
+            for m in photo.matched_tags
+        ]
+        card["caption_match"] = bool(photo.caption_match)
+        return card
+
 
 SearchPageOutput = inline_serializer(
     "SearchPage",
@@ -53,7 +64,12 @@ SearchPageOutput = inline_serializer(
 
 def _page_response(request: Request, query: ParsedQuery, page_input: dict, *, tags_only: bool = False) -> Response:
     page = search.search_page(
-        request.user, query, cursor=page_input.get("cursor"), size=page_input["page_size"], tags_only=tags_only
+        request.user,
+        query,
+        cursor=page_input.get("cursor"),
+        size=page_input["page_size"],
+        tags_only=tags_only,
+        tag_rows=True,
     )
     next_url = None
     if page.next_cursor:

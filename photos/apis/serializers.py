@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from photos.apis.cards import photo_card
 from photos.models import Comment, Follow, Photo, PhotoTag, User
 
 
@@ -132,6 +133,11 @@ class PhotoSerializer(serializers.ModelSerializer):
         # Photos read through selectors.photo_list know what this viewer is shown; a photo just
         # created has no comments anyone could be hidden from.
         return getattr(photo, "visible_comment_count", photo.comment_count)
+
+    def to_representation(self, photo: Photo) -> dict:
+        # The fields above are the contract (and the schema); photo_card writes them without
+        # DRF's per-field machinery, the same dict (tests/photos/apis/test_cards.py).
+        return photo_card(photo, self.context.get("request"))
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -19,8 +19,9 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Field, ForeignObject, Lookup, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import get_related_populators
 
 from photos.models import User
 
@@ -45,9 +46,39 @@ def ids_parameter(values: list, kind: str = "bigint") -> RawSQL | list:
     return RawSQL("SELECT unnest(%s::bigint[])", [values])
 
 
+@ForeignObject.register_lookup  # foreign keys look their lookups up apart from other fields
+@Field.register_lookup
+class AnyOf(Lookup):
+    """``column = ANY(array)``, the array one parameter (see ``ids_filter``)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def ids_filter(field: str, values: list, kind: str = "bigint") -> Q:
+    """Return a filter keeping rows whose ``field`` (a ``kind`` column) is one of ``values``: one array parameter.
+
+    ``= ANY(array)`` rather than ``IN (SELECT unnest(array))``: the planner then knows it is a list of
+    values to look up by index. Given the unnest, it hashed it against a scan of the whole photo
+    table instead (Explore's visibility check: 10 ms of its 12 at 20k photos, 0.5 ms this way).
+    """
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": values})
+    if kind == "bigint":
+        return Q(**{f"{field}__any_of": RawSQL("%s::bigint[]", [values])})
+    if kind == "text":
+        return Q(**{f"{field}__any_of": RawSQL("%s::text[]", [values])})
+    raise ValueError(f"ids_filter takes bigint or text values, not {kind!r}")
+
+
 @dataclass
 class CompiledQuery:
-    """``build(viewer, *lists)`` returns a values_list queryset; ``rows`` runs it for any viewer and lists.
+    """``build(viewer, *lists)`` returns a queryset; ``rows`` (values_list) or ``instances`` (model) runs it
+    for any viewer and lists.
 
     The lists must reach the SQL as one parameter each (e.g. ``RawSQL("... unnest(%s::bigint[])", [ids])``).
     """
@@ -77,6 +108,30 @@ class CompiledQuery:
         if converters:
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
+
+    def instances(self, viewer: User | AnonymousUser, *lists: list, key: Any = None) -> list[Model]:
+        """Run a model queryset's SQL as ``rows`` does; return its instances as iterating the queryset would.
+
+        ``select_related`` objects and annotations are set as Django's ModelIterable sets them;
+        prefetches are the caller's (``prefetch_related_objects``).
+        """
+        if connection.vendor != "postgresql":
+            return list(self.build(viewer, *lists))
+        rows = self.rows(viewer, *lists, key=key)
+        compiler = self._sql[viewer.is_authenticated, key][2]
+        select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, connection.alias)
+        instances = []
+        for row in rows:
+            instance = klass_info["model"].from_db(connection.alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in (annotations or {}).items():
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
 
 
 def _slot(param: Any, stand_ins: list[_StandIn]) -> str | int | None:

@@ -23,18 +23,19 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
-from photos.explore.compiled import CompiledQuery, ids_parameter
+from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.explore.diversity import first_page_varied
 from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
 from photos.explore.scoring import SIGNALS, Scores, Weights, candidates_score, evidence_read
 from photos.explore.sources import FILL_SOURCES, Reason, people_count, popularity_reason, surest_tag
 from photos.limits import PAGE_SIZE
 from photos.models import Comment, Like, Photo, PhotoView
-from photos.selectors import Viewer, photo_list, photos_visible_to
+from photos.selectors import LIST_TAGS, Viewer, photo_list, photos_visible_to
+from photos.tag_rows import tag_rows_load
 
 BLEND = Weights()
 POPULARITY_ONLY = Weights(co_view=0.0, content=0.0, popularity=1.0)
@@ -94,7 +95,7 @@ def _seen_flags(viewer: Viewer) -> dict:
 def _visible_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
     return (
         photos_visible_to(viewer)
-        .filter(pk__in=ids_parameter(photo_ids))
+        .filter(ids_filter("pk", photo_ids))
         .order_by()
         .annotate(excerpt=Left("caption", EXCERPT + 1), tag=surest_tag(), **_seen_flags(viewer))
         .values_list("pk", "owner_id", "owner__username", "excerpt", "tag", "viewed", "liked_it", "commented")
@@ -102,6 +103,15 @@ def _visible_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet:
 
 
 _VISIBLE = CompiledQuery(_visible_rows)
+
+
+def _chosen_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
+    # The search index columns are for the database (the search_weights JSON alone is parsed per row).
+    photos = Photo.objects.filter(ids_filter("pk", photo_ids)).defer("search_document", "search_weights")
+    return photo_list(viewer, photos, tags=False)
+
+
+_CHOSEN = CompiledQuery(_chosen_rows)
 
 
 def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
@@ -210,9 +220,17 @@ def _fill(viewer: Viewer, ranked: list, per_owner: dict[int, int], history: list
 
 
 def explore_for(
-    viewer: Viewer, *, after: Cursor | None = None, size: int = PAGE_SIZE, weights: Weights = BLEND
+    viewer: Viewer,
+    *,
+    after: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    weights: Weights = BLEND,
+    tag_rows: bool = False,
 ) -> ExplorePage:
-    """Return a page of Explore for ``viewer``: after ``after``, ``size`` photos with score and reasons."""
+    """Return a page of Explore for ``viewer``: after ``after``, ``size`` photos with score and reasons.
+
+    ``tag_rows``: the photos' tags as photos.tag_rows' rows (for the API) rather than ``photo_tags``.
+    """
     ranked = ranked_for(viewer, weights=weights)
     start = 0
     if after is not None:
@@ -228,8 +246,11 @@ def explore_for(
     photos = {}
     if window:
         # Every id in ``ranked`` came through photos_visible_to in this request: load what the cards show.
-        chosen = Photo.objects.filter(pk__in=[pk for pk, _, _ in window])
-        photos = {photo.pk: photo for photo in photo_list(viewer, chosen)}
+        photos = {photo.pk: photo for photo in _CHOSEN.instances(viewer, [pk for pk, _, _ in window])}
+        if tag_rows:
+            tag_rows_load(photos.values(), viewer)
+        else:
+            prefetch_related_objects(list(photos.values()), LIST_TAGS)
     items = [ExploreItem(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
     more = bool(window) and start + size < len(ranked)
     return ExplorePage(items, Cursor(window[-1][1], window[-1][0]) if more else None)

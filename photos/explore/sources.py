@@ -12,14 +12,17 @@ Item cold start: ``LooksLikeViewed`` offers photos nobody has viewed yet by what
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.models import Like, PhotoTag, PhotoView
 from photos.selectors import Viewer, photos_visible_to
 from photos.similar.models import PhotoEmbedding
@@ -92,19 +95,7 @@ class LiveRanking:
 
     def candidates(self, viewer: Viewer, *, history: Collection[int], limit: int) -> list[Candidate]:
         now = timezone.now()
-        photos = photos_visible_to(viewer).exclude(pk__in=list(history))
-        if viewer.is_authenticated:
-            photos = photos.exclude(owner=viewer).exclude(views__user=viewer).exclude(likes__user=viewer)
-            photos = photos.exclude(comments__author=viewer)
-        rows = (
-            photos.order_by("-created_at", "-pk")[:LIVE_POOL]
-            .annotate(
-                week_views=_week_count(PhotoView, "viewed_at", now - WEEK),
-                week_likes=_week_count(Like, "created_at", now - WEEK),
-                tag=surest_tag(),
-            )
-            .values_list("pk", "owner_id", "tag", "created_at", "week_views", "week_likes")
-        )
+        rows = _LIVE.rows(viewer, list(history), [(now - WEEK).isoformat()])
         scored = []
         for pk, owner_id, tag_id, created_at, views, likes in rows:
             age_days = max((now - created_at).total_seconds() / 86400, 0.0)
@@ -119,6 +110,31 @@ class LiveRanking:
             Candidate(pk, owner_id, tag_id, max(score / top, 1e-9), reason)
             for score, pk, owner_id, tag_id, reason in scored[:limit]
         ]
+
+
+def _live_rows(viewer: Viewer, history: list[int], since: list[str]) -> QuerySet:
+    # ``since`` is one array parameter (CompiledQuery binds lists whole): [the start of the week].
+    if connection.vendor == "postgresql":
+        week_start = RawSQL("((%s::text[])[1])::timestamptz", [since])
+    else:
+        week_start = datetime.fromisoformat(since[0])
+    photos = photos_visible_to(viewer).exclude(ids_filter("pk", history))
+    if viewer.is_authenticated:
+        photos = photos.exclude(owner=viewer).exclude(views__user=viewer).exclude(likes__user=viewer)
+        photos = photos.exclude(comments__author=viewer)
+    return (
+        photos.order_by("-created_at", "-pk")[:LIVE_POOL]
+        .annotate(
+            week_views=_week_count(PhotoView, "viewed_at", week_start),
+            week_likes=_week_count(Like, "created_at", week_start),
+            tag=surest_tag(),
+        )
+        .values_list("pk", "owner_id", "tag", "created_at", "week_views", "week_likes")
+    )
+
+
+# Built and compiled once per process (photos.explore.compiled): the ORM took longer than PostgreSQL.
+_LIVE = CompiledQuery(_live_rows)
 
 
 # Never-viewed photos weighed by LooksLikeViewed (the newest), the latest viewed photos it averages,
@@ -138,23 +154,7 @@ class LooksLikeViewed:
     def candidates(self, viewer: Viewer, *, history: Collection[int], limit: int) -> list[Candidate]:
         if not viewer.is_authenticated or not history:
             return []
-        from recognition.efficientnet_lite import MODEL_VERSION
-
-        current = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
-        anchors = current.filter(photo_id__in=list(history)[:COLD_ANCHORS]).annotate(
-            anchor=Value(True), owner=Value(0), tag=Value(None, output_field=IntegerField())
-        )
-        never_viewed = ~Exists(PhotoView.objects.filter(photo=OuterRef("pk")))
-        pool = (
-            photos_visible_to(viewer)
-            .exclude(pk__in=list(history))
-            .exclude(owner=viewer)
-            .filter(never_viewed, embedding__model_version=MODEL_VERSION)
-            .order_by("-created_at", "-pk")
-            .annotate(anchor=Value(False), tag=surest_tag())
-            .values_list("pk", "embedding__vector", "anchor", "owner_id", "tag")[:COLD_POOL]
-        )
-        rows = list(anchors.values_list("photo_id", "vector", "anchor", "owner", "tag").union(pool, all=True))
+        rows = _COLD.rows(viewer, list(history)[:COLD_ANCHORS], list(history))
         anchor_rows = [row for row in rows if row[2]]
         offered = [row for row in rows if not row[2]]
         if not anchor_rows or not offered:
@@ -168,6 +168,30 @@ class LooksLikeViewed:
             Candidate(offered[i][0], offered[i][3], offered[i][4], float(similarities[i]), reason)
             for i in order[:limit]
         ]
+
+
+def _cold_rows(viewer: Viewer, anchor_ids: list[int], history: list[int]) -> QuerySet:
+    """The anchors' vectors and the pool's (never viewed, newest first), in one query."""
+    from recognition.efficientnet_lite import MODEL_VERSION
+
+    current = PhotoEmbedding.objects.filter(model_version=MODEL_VERSION)
+    anchors = current.filter(ids_filter("photo_id", anchor_ids)).annotate(
+        anchor=Value(True), owner=Value(0), tag=Value(None, output_field=IntegerField())
+    )
+    never_viewed = ~Exists(PhotoView.objects.filter(photo=OuterRef("pk")))
+    pool = (
+        photos_visible_to(viewer)
+        .exclude(ids_filter("pk", history))
+        .exclude(owner=viewer)
+        .filter(never_viewed, embedding__model_version=MODEL_VERSION)
+        .order_by("-created_at", "-pk")
+        .annotate(anchor=Value(False), tag=surest_tag())
+        .values_list("pk", "embedding__vector", "anchor", "owner_id", "tag")[:COLD_POOL]
+    )
+    return anchors.values_list("photo_id", "vector", "anchor", "owner", "tag").union(pool, all=True)
+
+
+_COLD = CompiledQuery(_cold_rows)
 
 
 # Sources that fill Explore below the item model's results, in order: new photos that look like

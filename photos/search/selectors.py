@@ -35,15 +35,19 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from photos.cursors import InvalidCursor, cursor_decode, cursor_encode, row_id
+from photos.explore.compiled import CompiledQuery
 from photos.models import Photo, PhotoSearchTerm, Tag
 from photos.search.index import TAG_WEIGHT
 from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
-from photos.selectors import Viewer, photo_list, photos_visible_to
+from photos.selectors import LIST_TAGS, Viewer, photo_list, photos_visible_to
+from photos.tag_rows import tag_rows_load, tags_of
 
 POPULAR_TAGS_LIMIT = 20
 POPULAR_WINDOW = 10_000  # photo ids
@@ -201,32 +205,89 @@ class SearchPage:
 
 
 def search_page(
-    viewer: Viewer, query: ParsedQuery, *, cursor: str | None, size: int, tags_only: bool = False
+    viewer: Viewer,
+    query: ParsedQuery,
+    *,
+    cursor: str | None,
+    size: int,
+    tags_only: bool = False,
+    tag_rows: bool = False,
 ) -> SearchPage:
     """Return the page after ``cursor`` of what ``photo_search`` (or, ``tags_only``, ``tag_photos``) finds.
 
     Each photo gets ``score``, ``matched_tags`` and ``caption_match`` (see ``match_reasons``).
-    Two queries whatever ``size``: the page's photos, and their tags.
+    Two queries whatever ``size``: the page's photos, and their tags (``tag_rows``: as photos.tag_rows'
+    rows, for the API, rather than prefetched ``photo_tags``).
     """
     if not query:
         return SearchPage([])
     min_weight = TAG_WEIGHT if tags_only else 0.0
-    ranked = _ranked(photos_visible_to(viewer), query, min_weight=min_weight)
-    if cursor:
-        after = Position.decode(cursor)
-        ranked = ranked.filter(
-            Q(score__lt=after.score)
-            | Q(score=after.score, _created_at__lt=after.created_at)
-            | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
-        )
-    rows = list(photo_list(viewer, ranked)[: size + 1])
+    after = Position.decode(cursor) if cursor else None
+    if connection.vendor == "postgresql" and len(query.terms) == 1 and not query.pairs and not query.phrases:
+        # One word, most searches and every tag page: its SQL is compiled once per process.
+        position = [[str(after.score), after.created_at.isoformat(), str(after.photo_id)]] if after else []
+        rows = _one_word_query(min_weight, bool(after), size).instances(viewer, [query.terms[0]], *position)
+    else:
+        rows = list(_page_query(viewer, query, min_weight, after, size))
     page = SearchPage(rows[:size])
+    if tag_rows:
+        tag_rows_load(page.photos, viewer)
+    else:
+        prefetch_related_objects(page.photos, LIST_TAGS)
     for photo in page.photos:
         photo.matched_tags, photo.caption_match = match_reasons(photo, query)
     if len(rows) > size:
         last = page.photos[-1]
         page.next_cursor = Position(last.score, last.created_at, last.pk).encode()
     return page
+
+
+def _page_query(
+    viewer: Viewer, query: ParsedQuery, min_weight: float, after: "Position | _PositionParameter | None", size: int
+) -> QuerySet[Photo]:
+    ranked = _ranked(photos_visible_to(viewer), query, min_weight=min_weight)
+    if after is not None:
+        ranked = ranked.filter(
+            Q(score__lt=after.score)
+            | Q(score=after.score, _created_at__lt=after.created_at)
+            | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
+        )
+    return photo_list(viewer, ranked, tags=False)[: size + 1]
+
+
+@dataclass(frozen=True)
+class _PositionParameter:
+    """A Position as one array parameter ([score, created_at, id] as text), for a compiled query."""
+
+    array: list
+
+    @property
+    def score(self) -> RawSQL:
+        return RawSQL("((%s::text[])[1])::float8", [self.array])
+
+    @property
+    def created_at(self) -> RawSQL:
+        return RawSQL("((%s::text[])[2])::timestamptz", [self.array])
+
+    @property
+    def photo_id(self) -> RawSQL:
+        return RawSQL("((%s::text[])[3])::bigint", [self.array])
+
+
+_ONE_WORD_PAGES: dict[tuple[float, bool, int], CompiledQuery] = {}
+
+
+def _one_word_query(min_weight: float, after: bool, size: int) -> CompiledQuery:
+    """Return the compiled query of a one-word search page; the word and the position are its parameters."""
+
+    def build(viewer: Viewer, word: list[str], *position: list[str]) -> QuerySet[Photo]:
+        query = ParsedQuery(terms=(RawSQL("(%s::text[])[1]", [word]),))
+        return _page_query(viewer, query, min_weight, _PositionParameter(position[0]) if position else None, size)
+
+    key = (min_weight, after, size)
+    if key not in _ONE_WORD_PAGES:
+        _ONE_WORD_PAGES[key] = CompiledQuery(build)
+    return _ONE_WORD_PAGES[key]
 
 
 def page_tag(page: SearchPage) -> tuple[str, list[str]] | None:
@@ -267,16 +328,15 @@ def match_reasons(photo: Photo, query: ParsedQuery) -> tuple[list[MatchedTag], b
     """
     wanted = {*query.terms, *query.pairs, *query.phrases}
     matched = []
-    for photo_tag in photo.photo_tags.all():
-        tag = photo_tag.tag
+    for tag in tags_of(photo):
         candidates = [
             ("tag", [tag.name]),
             ("category", tag.categories or []),
-            ("class", [str(seen.get("name", "")) for seen in photo_tag.classes or []]),
+            ("class", [str(seen.get("name", "")) for seen in tag.classes or []]),
         ]
         for kind, names in candidates:
             name = next((name for name in names if _matches(name, wanted)), None)
             if name is not None:
-                matched.append(MatchedTag(tag.name, photo_tag.source, photo_tag.confidence, kind, name))
+                matched.append(MatchedTag(tag.name, tag.source, tag.confidence, kind, name))
                 break
     return matched, bool(wanted & set(text_keys(photo.caption)))

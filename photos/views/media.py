@@ -7,10 +7,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.static import serve
-from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from photos import selectors
+from photos.api_tokens import TokenAuthentication
 
 audit = logging.getLogger("socialsite.audit")
 
