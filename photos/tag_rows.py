@@ -28,6 +28,7 @@ class TagRow:
     confidence: float
     source: str
     classes: list
+    rule: str
     model_version: str
     taxonomy_version: str
     explanation: str
@@ -44,6 +45,7 @@ def _rows(viewer, photo_ids: list[int]) -> QuerySet:
             "confidence",
             "source",
             "classes",
+            "rule",
             "model_version",
             "taxonomy_version",
             "explanation",
@@ -81,6 +83,7 @@ def tags_of(photo: Photo) -> Iterator[TagRow]:
             pt.confidence,
             pt.source,
             pt.classes,
+            pt.rule,
             pt.model_version,
             pt.taxonomy_version,
             pt.explanation.name or "",

@@ -66,6 +66,7 @@ def tag_card(tag: TagRow, request) -> dict[str, Any]:
         "confidence": float(tag.confidence),
         "source": tag.source,
         "classes": [{"name": str(seen["name"]), "score": float(seen["score"])} for seen in tag.classes],
+        "rule": tag.rule,
         "model_version": tag.model_version,
         "taxonomy_version": tag.taxonomy_version,
         "explanation": explanation,
