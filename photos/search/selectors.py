@@ -17,111 +17,29 @@ Quoted phrases must appear in that order in the caption, or be a whole tag or cl
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
-    Exists,
-    F,
-    FilteredRelation,
-    FloatField,
-    Func,
     Max,
-    Q,
     QuerySet,
-    TextField,
-    Value,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Concat
 
 from photos.cursors import InvalidCursor, cursor_decode, cursor_encode, row_id
 from photos.explore.compiled import CompiledQuery
-from photos.models import Photo, PhotoSearchTerm, Tag
+from photos.models import Photo, Tag
+from photos.search import threshold
 from photos.search.index import TAG_WEIGHT
-from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query, text_keys
+from photos.search.ranking import after_position, rank_matches
+from photos.search.reasons import match_reasons
+from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query
 from photos.selectors import LIST_TAGS, Viewer, photo_list, photos_visible_to
-from photos.tag_rows import tag_rows_load, tags_of
+from photos.tag_rows import tag_rows_load
 
 POPULAR_TAGS_LIMIT = 20
 POPULAR_WINDOW = 10_000  # photo ids
-
-
-class _WebSearch(Func):
-    """PostgreSQL: whether a document has every word; the expression of the GIN index in migration 0002."""
-
-    arity = 2
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        (document, document_params), (words, words_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        sql = f"to_tsvector('simple'::regconfig, {document}) @@ websearch_to_tsquery('simple'::regconfig, {words})"
-        return sql, (*document_params, *words_params)
-
-
-def _by_term_joins(photos: QuerySet[Photo], query: ParsedQuery, min_weight: float) -> QuerySet[Photo]:
-    joins = {
-        f"_term{i}": FilteredRelation("search_terms", condition=Q(search_terms__term=t))
-        for i, t in enumerate(query.terms)
-    }
-    pairs = {
-        f"_pair{i}": FilteredRelation("search_terms", condition=Q(search_terms__term=p))
-        for i, p in enumerate(query.pairs)
-    }
-    photos = photos.annotate(**joins, **pairs).filter(**{f"{name}__weight__gte": min_weight for name in joins})
-    score = F("_term0__weight")
-    for name in [*list(joins)[1:], *pairs]:
-        # A pair that is no name on the photo adds nothing; the outer join leaves it NULL.
-        score = score + (Coalesce(F(f"{name}__weight"), 0.0) if name in pairs else F(f"{name}__weight"))
-    # Sort by the first join's copy of created_at and photo id: with one key, PostgreSQL then
-    # reads the rank index in order and stops after a page instead of sorting every match.
-    return photos.annotate(score=score, _created_at=F("_term0__created_at"), _photo_id=F("_term0__photo_id"))
-
-
-def _by_document(photos: QuerySet[Photo], query: ParsedQuery) -> QuerySet[Photo]:
-    # Keys are letters and digits, and never a stopword such as "or": websearch syntax sees plain words.
-    photos = photos.filter(_WebSearch(F("search_document"), Value(" ".join(query.terms))))
-    weights = [_weight(key) for key in query.terms]
-    # Most word pairs are no name at all: one index probe (run once, not per photo) spares
-    # reading the pair's weight from every matching photo.
-    weights += [
-        Case(When(Exists(PhotoSearchTerm.objects.filter(term=key)), then=_weight(key)), default=0.0)
-        for key in query.pairs
-    ]
-    score = weights[0]
-    for weight in weights[1:]:
-        score = score + weight
-    return photos.annotate(score=score, _created_at=F("created_at"), _photo_id=F("pk"))
-
-
-def _weight(key: str) -> Coalesce:
-    return Coalesce(Cast(KeyTextTransform(key, "search_weights"), FloatField()), 0.0)
-
-
-def _ranked(photos: QuerySet[Photo], query: ParsedQuery, *, min_weight: float = 0.0) -> QuerySet[Photo]:
-    """Return ``photos`` that match every key of ``query``, annotated with ``score``, best first."""
-    if connection.vendor == "postgresql" and len(query.terms) > 1 and not min_weight:
-        photos = _by_document(photos, query)
-    else:
-        photos = _by_term_joins(photos, query, min_weight)
-    if query.phrases:
-        # The document starts with the caption's keys in order, space-separated; other keys are
-        # joined by " , " and follow a " | ", so a phrase can only match inside the caption.
-        photos = photos.annotate(
-            _padded_document=Concat(Value(" "), "search_document", Value(" "), output_field=TextField())
-        )
-    for phrase in query.phrases:
-        photos = photos.filter(Q(_padded_document__contains=f" {phrase} ") | Q(search_weights__has_key=phrase))
-    # The index columns are for the database; leaving them out keeps the rows that get sorted narrow.
-    return photos.defer("search_document", "search_weights").order_by("-score", "-_created_at", "-_photo_id")
 
 
 def photo_search(viewer: Viewer, query: str | ParsedQuery) -> QuerySet[Photo]:
@@ -133,7 +51,7 @@ def photo_search(viewer: Viewer, query: str | ParsedQuery) -> QuerySet[Photo]:
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     if not parsed:
         return Photo.objects.none()
-    return photo_list(viewer, _ranked(photos_visible_to(viewer), parsed))
+    return photo_list(viewer, rank_matches(photos_visible_to(viewer), parsed))
 
 
 def tag_query(name: str) -> ParsedQuery:
@@ -150,7 +68,7 @@ def tag_photos(viewer: Viewer, name: str) -> QuerySet[Photo]:
     query = tag_query(name)
     if not query:
         return Photo.objects.none()
-    return photo_list(viewer, _ranked(photos_visible_to(viewer), query, min_weight=TAG_WEIGHT))
+    return photo_list(viewer, rank_matches(photos_visible_to(viewer), query, min_weight=TAG_WEIGHT))
 
 
 def popular_tags(viewer: Viewer, prefix: str = "", *, limit: int = POPULAR_TAGS_LIMIT) -> list[dict]:
@@ -228,7 +146,9 @@ def search_page(
         position = [[str(after.score), after.created_at.isoformat(), str(after.photo_id)]] if after else []
         rows = _one_word_query(min_weight, bool(after), size).instances(viewer, [query.terms[0]], *position)
     else:
-        rows = list(_page_query(viewer, query, min_weight, after, size))
+        rows = threshold.from_the_tops(viewer, query, after, size) if threshold.applies(query, min_weight) else None
+        if rows is None:
+            rows = list(_page_query(viewer, query, min_weight, after, size))
     page = SearchPage(rows[:size])
     if tag_rows:
         tag_rows_load(page.photos, viewer)
@@ -245,14 +165,8 @@ def search_page(
 def _page_query(
     viewer: Viewer, query: ParsedQuery, min_weight: float, after: "Position | _PositionParameter | None", size: int
 ) -> QuerySet[Photo]:
-    ranked = _ranked(photos_visible_to(viewer), query, min_weight=min_weight)
-    if after is not None:
-        ranked = ranked.filter(
-            Q(score__lt=after.score)
-            | Q(score=after.score, _created_at__lt=after.created_at)
-            | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
-        )
-    return photo_list(viewer, ranked, tags=False)[: size + 1]
+    ranked = rank_matches(photos_visible_to(viewer), query, min_weight=min_weight)
+    return photo_list(viewer, after_position(ranked, after), tags=False)[: size + 1]
 
 
 @dataclass(frozen=True)
@@ -288,55 +202,3 @@ def _one_word_query(min_weight: float, after: bool, size: int) -> CompiledQuery:
     if key not in _ONE_WORD_PAGES:
         _ONE_WORD_PAGES[key] = CompiledQuery(build)
     return _ONE_WORD_PAGES[key]
-
-
-def page_tag(page: SearchPage) -> tuple[str, list[str]] | None:
-    """Return the name and categories of a tag page's tag as its photos carry it (None without photos)."""
-    for photo in page.photos:
-        for matched in photo.matched_tags:
-            if matched.match == "tag":
-                tag = next(pt.tag for pt in photo.photo_tags.all() if pt.tag.name == matched.name)
-                return tag.name, tag.categories or []
-    return None
-
-
-@dataclass(frozen=True)
-class MatchedTag:
-    """A tag of a result and how it matched the query."""
-
-    name: str
-    source: str
-    confidence: float
-    match: str  # "tag", "category" or "class"
-    on: str  # the name that matched: the tag, one of its categories or a CNN class
-
-
-@lru_cache(maxsize=4096)
-def _name_keys(name: str) -> frozenset[str]:
-    keys = text_keys(name)
-    return frozenset([" ".join(keys), *keys]) if keys else frozenset()
-
-
-def _matches(name: str, wanted: set[str]) -> bool:
-    return not _name_keys(name).isdisjoint(wanted)
-
-
-def match_reasons(photo: Photo, query: ParsedQuery) -> tuple[list[MatchedTag], bool]:
-    """Return the photo's tags that match ``query`` (best reason each) and whether its caption does.
-
-    Works on the tags already loaded with the photo: explaining a page costs no query.
-    """
-    wanted = {*query.terms, *query.pairs, *query.phrases}
-    matched = []
-    for tag in tags_of(photo):
-        candidates = [
-            ("tag", [tag.name]),
-            ("category", tag.categories or []),
-            ("class", [str(seen.get("name", "")) for seen in tag.classes or []]),
-        ]
-        for kind, names in candidates:
-            name = next((name for name in names if _matches(name, wanted)), None)
-            if name is not None:
-                matched.append(MatchedTag(tag.name, tag.source, tag.confidence, kind, name))
-                break
-    return matched, bool(wanted & set(text_keys(photo.caption)))

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from photos.cursors import InvalidCursor
 from photos.limits import PAGE_SIZE
 from photos.people.selectors import people_search
+from photos.search import reasons
 from photos.search import selectors as search
 from photos.search.text import ParsedQuery
 
@@ -35,5 +36,5 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
     # so nothing tells that a secret tag exists.
     query = search.tag_query(name)
     page = _page(request, query, tags_only=True)
-    name, categories = search.page_tag(page) or (name.casefold(), [])
+    name, categories = reasons.page_tag(page) or (name.casefold(), [])
     return render(request, "photos/tag.html", {"name": name, "categories": categories, "page": page})

@@ -1,0 +1,79 @@
+"""Searches of several words rank the photos near the top of each word's list first (Fagin's threshold algorithm).
+
+Whenever that answers, the pages must be exactly those of ranking every match; the lists here are
+made longer than TOP_PER_KEY, with ties in weight and in time, so both answers and fallbacks happen.
+"""
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from photos.models import Photo
+from photos.search import selectors as search
+from photos.search import threshold
+from photos.search.index import photo_search_document_refresh
+from photos.search.text import parse_query
+from tests.factories import UserFactory
+from tests.helpers import service_required
+from tests.photos.search.test_search import tagged
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = ["animal pet", "pet animal", "dog animal", "animal beach", "pet beach sunset", "cat pet animal"]
+
+
+@pytest.fixture
+def site():
+    if connection.vendor != "postgresql":
+        service_required("PostgreSQL", "the threshold path is PostgreSQL's (DATABASE_URL)")
+    rng = random.Random(7)
+    owner, stranger = UserFactory(), UserFactory()
+    kinds = [("dog", ["animal", "pet"]), ("cat", ["animal", "pet"]), ("bird", ["animal"]), ("car", ["vehicle"])]
+    now = timezone.now()
+    for i in range(48):
+        name, categories = rng.choice(kinds)
+        # Many photos at full confidence and several at the same instant: ties in score and in time.
+        confidence = 1.0 if i % 3 == 0 else round(rng.uniform(0.3, 1.0), 2)
+        caption = rng.choice(["", "at the beach", "beach sunset", "sunset"])
+        photo = tagged((name, categories, {"confidence": confidence}), caption=caption)
+        Photo.objects.filter(pk=photo.pk).update(created_at=now - timedelta(minutes=i // 4))
+        photo_search_document_refresh(photo.pk)  # the index keeps a copy of created_at
+    # A stranger's private photo at the very top of every list: never found by anyone else.
+    private = tagged(("dog", ["animal", "pet"], {"confidence": 1.0}), caption="beach sunset", owner=stranger)
+    Photo.objects.filter(pk=private.pk).update(visibility=Photo.Visibility.PRIVATE)
+    return owner, private
+
+
+def all_pages(viewer, query: str, size: int) -> list[list[int]]:
+    pages, cursor = [], None
+    while True:
+        page = search.search_page(viewer, parse_query(query), cursor=cursor, size=size)
+        pages.append([photo.pk for photo in page.photos])
+        if not (cursor := page.next_cursor):
+            return pages
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("top", [2, 5, 12])
+def test_the_threshold_gives_exactly_the_pages_of_ranking_every_match(site, monkeypatch, query, top):
+    viewer, private = site
+    expected = all_pages(viewer, query, size=3)  # lists shorter than TOP_PER_KEY: every match ranked
+    monkeypatch.setattr(threshold, "TOP_PER_KEY", top)
+    answers = []
+    real = threshold.from_the_tops
+    monkeypatch.setattr(threshold, "from_the_tops", lambda *a: answers.append(real(*a)) or answers[-1])
+    assert all_pages(viewer, query, size=3) == expected
+    assert private.pk not in sum(expected, [])
+    assert answers  # the threshold was tried on every page
+
+
+def test_the_threshold_answers_where_words_go_together_and_falls_back_where_not(site, monkeypatch):
+    viewer, _ = site
+    monkeypatch.setattr(threshold, "TOP_PER_KEY", 12)
+    assert threshold.from_the_tops(viewer, parse_query("animal pet"), None, 3)
+    # Sunset beach photos are few among the animals' first 2: the bound cannot be proven.
+    monkeypatch.setattr(threshold, "TOP_PER_KEY", 2)
+    assert threshold.from_the_tops(viewer, parse_query("pet beach sunset"), None, 3) is None
