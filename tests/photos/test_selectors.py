@@ -86,3 +86,14 @@ def test_user_get_counts_only_what_the_viewer_may_see(world):
     assert selectors.user_get(viewer=follower, username="owner").photo_count == 2
     profile = selectors.user_get(viewer=owner, username="owner")
     assert (profile.photo_count, profile.follower_count, profile.following_count) == (4, 1, 0)
+
+
+@pytest.mark.parametrize("photo_id", [0, -1, 2**63, 2**70])
+def test_an_id_no_photo_can_have_is_not_found_rather_than_a_database_error(photo_id, client):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.photo_get(viewer=AnonymousUser(), photo_id=photo_id)
+    if photo_id > 0:
+        assert client.get(f"/api/v1/photos/{photo_id}/").status_code == 404
+        assert client.get(f"/p/{photo_id}/").status_code == 404
