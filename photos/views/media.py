@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.static import serve
 from rest_framework.exceptions import AuthenticationFailed
 
-from photos import selectors
+from photos import media_selectors
 from photos.api_tokens import TokenAuthentication
 
 audit = logging.getLogger("socialsite.audit")
@@ -31,11 +31,11 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     # A file name is random but not a secret once shared: check it like the photo page does.
     # The path is checked and served as written or not at all: a spelling that normalises to
     # another name (``avatars/../photos/...``) would pass the check as one file and serve another.
-    name = selectors.media_name(path)
+    name = media_selectors.media_name(path)
     if name is None:
         raise Http404("No such file.")
     viewer = _viewer(request)
-    if not selectors.media_visible(viewer=viewer, name=name) and not _staff_look(viewer, name):
+    if not media_selectors.media_visible(viewer=viewer, name=name) and not _staff_look(viewer, name):
         raise Http404("No such file.")
     if settings.MEDIA_ACCEL_REDIRECT:
         response = _handed_to_front_server(name)
@@ -62,7 +62,7 @@ def _staff_look(viewer, name: str) -> bool:
     """Let staff with ``photos.view_private`` fetch any photo's files (admin shows them), and log each look."""
     if not (viewer.is_authenticated and viewer.is_staff and viewer.has_perm("photos.view_private")):
         return False
-    photo_id = selectors.media_photo_id(name)
+    photo_id = media_selectors.media_photo_id(name)
     if photo_id is None:
         return False
     audit.info("staff %s fetched %s of photo %s", viewer.username, name, photo_id)

@@ -66,7 +66,7 @@ def test_an_avatar_path_is_no_way_into_anything_else(client, media_root):
     from django.contrib.auth.models import AnonymousUser
     from django.core.files.base import ContentFile
 
-    from photos.selectors import media_visible
+    from photos.media_selectors import media_visible
     from tests.helpers import jpeg_bytes
 
     someone = UserFactory()
