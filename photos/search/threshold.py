@@ -15,7 +15,7 @@ from photos.search.text import ParsedQuery
 from photos.selectors import Viewer, photo_list, photos_visible_to
 
 # A search of several words first ranks the photos among the first this many of each word's list.
-TOP_PER_KEY = 1000
+TOP_PER_KEY = 250
 # A list shorter than TOP_PER_KEY "ends" below any score: every photo with the key was ranked.
 _LIST_ENDED = -1e9
 # Scores summed in another order may differ in the last bits; closer than this they are equal.
@@ -33,23 +33,25 @@ def from_the_tops(viewer: Viewer, query: ParsedQuery, after: Any, size: int) -> 
     1M photos), and scoring and sorting every match took seconds. Fagin's threshold algorithm, one
     round: a photo beyond the first TOP_PER_KEY entries of every key's list (PhotoSearchTerm's index
     order: weight, created_at, photo, descending) weighs at most that list's edge entry for each
-    key, so it scores at most their sum plus each pair's heaviest weight: the bound. If the last row
-    ranked among the photos near the tops scores above the bound, or on it but no later than every
-    list's edge entry, no other photo comes before it, and the rows are exactly what ranking every
-    match gives. If a key's list ends within TOP_PER_KEY, every photo with the key was ranked: exact
-    too. Otherwise None, and the caller ranks every match. One query either way when it answers.
+    key (and for each pair the query spells, whose weight counts where a photo has it), so it scores
+    at most their sum: the bound. If the last row ranked among the photos near the tops scores above
+    the bound, or on it but no later than every list's edge entry, no other photo comes before it,
+    and the rows are exactly what ranking every match gives. If a key's list ends within TOP_PER_KEY,
+    every photo with the key was ranked: exact too. Otherwise None, and the caller ranks every match.
+    One query either way when it answers.
     """
-    near = [_term_list(term).values("photo_id")[:TOP_PER_KEY] for term in query.terms]
+    # Every key's list, and every pair's: a pair adds its weight where a photo has it, so a photo
+    # outside the first entries of a pair's list has at most its edge weight there (none if it ended).
+    keys = [(key, _LIST_ENDED) for key in query.terms] + [(pair, 0.0) for pair in query.pairs]
+    near = [_term_list(key).values("photo_id")[:TOP_PER_KEY] for key, _ in keys]
     bound, edges = Value(0.0), {}
-    for i, term in enumerate(query.terms):
-        edge = _term_list(term)[TOP_PER_KEY - 1 : TOP_PER_KEY]
-        bound = bound + Coalesce(Subquery(edge.values("weight")), Value(_LIST_ENDED))
+    for i, (key, ended) in enumerate(keys):
+        edge = _term_list(key)[TOP_PER_KEY - 1 : TOP_PER_KEY]
+        bound = bound + Coalesce(Subquery(edge.values("weight")), Value(ended))
         edges |= {
             f"_edge_at{i}": Subquery(edge.values("created_at")),
             f"_edge_id{i}": Subquery(edge.values("photo_id")),
         }
-    for pair in query.pairs:
-        bound = bound + Coalesce(Subquery(_term_list(pair).values("weight")[:1]), Value(0.0))
     near_tops = photos_visible_to(viewer).filter(pk__in=near[0].union(*near[1:], all=True))
     ranked = after_position(rank_matches(near_tops, query, by_keys=True), after).annotate(_bound=bound, **edges)
     rows = list(photo_list(viewer, ranked, tags=False)[: size + 1])
@@ -63,9 +65,10 @@ def from_the_tops(viewer: Viewer, query: ParsedQuery, after: Any, size: int) -> 
     last = rows[size]
     if last.score > first._bound + _SAME_SCORE:
         return rows
-    # On the bound, an unranked photo has each key's edge weight and comes after every list's edge entry.
-    edge_entry = min((getattr(first, f"_edge_at{i}"), getattr(first, f"_edge_id{i}")) for i in range(len(query.terms)))
-    return rows if (last.created_at, last.pk) >= edge_entry else None
+    # On the bound, an unranked photo has each list's edge weight and comes after every edge entry
+    # (a pair's list that ended has none: such a photo lacks the pair).
+    entries = [(getattr(first, f"_edge_at{i}"), getattr(first, f"_edge_id{i}")) for i in range(len(keys))]
+    return rows if (last.created_at, last.pk) >= min(e for e in entries if e[1] is not None) else None
 
 
 def _term_list(term: str) -> QuerySet[PhotoSearchTerm]:

@@ -22,7 +22,16 @@ from tests.photos.search.test_search import tagged
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = ["animal pet", "pet animal", "dog animal", "animal beach", "pet beach sunset", "cat pet animal"]
+QUERIES = [
+    "animal pet",
+    "pet animal",
+    "dog animal",
+    "animal beach",
+    "pet beach sunset",
+    "cat pet animal",
+    "golden retriever",
+    "retriever pet",
+]
 
 
 @pytest.fixture
@@ -32,6 +41,7 @@ def site():
     rng = random.Random(7)
     owner, stranger = UserFactory(), UserFactory()
     kinds = [("dog", ["animal", "pet"]), ("cat", ["animal", "pet"]), ("bird", ["animal"]), ("car", ["vehicle"])]
+    kinds += [("golden retriever", ["animal", "pet"]), ("golden eagle", ["animal"])]
     now = timezone.now()
     for i in range(48):
         name, categories = rng.choice(kinds)
