@@ -100,7 +100,8 @@ def seed(vectors: np.ndarray) -> tuple[list[int], object]:
     owner, viewer = UserFactory(username="bench-owner"), UserFactory(username="bench-viewer")
     # Posted before the build: a site's photos are not all from the last minutes (those are scanned exactly).
     now = datetime.now(UTC) - timedelta(hours=1)
-    columns = [f.column for f in Photo._meta.concrete_fields if f.column != "id"]
+    fields = [f for f in Photo._meta.concrete_fields if f.column != "id"]
+    columns = [f.column for f in fields]
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('photos_photo', 'id'))")
         first = cursor.fetchone()[0]
@@ -113,7 +114,8 @@ def seed(vectors: np.ndarray) -> tuple[list[int], object]:
             "status": "tagged", "status_reason": "", "tagging_attempts": 1, "tagged_at": now, "like_count": 0,
             "comment_count": 0, "search_document": "", "search_weights": "{}", "created_at": now, "updated_at": now,
         }  # fmt: skip
-        row = [values[c] for c in columns]
+        # Columns added since (alt text, sensitive...) take their model default.
+        row = [values[f.column] if f.column in values else str(f.get_default()) for f in fields]
         with raw.cursor() as cur:
             with cur.copy(f"COPY photos_photo (id, {', '.join(columns)}) FROM STDIN") as copy:
                 for pk in ids:
@@ -127,19 +129,42 @@ def seed(vectors: np.ndarray) -> tuple[list[int], object]:
     return ids, viewer
 
 
+def reuse(vectors: np.ndarray) -> tuple[list[int], object] | tuple[None, None]:
+    """Return the photo ids and the viewer of a kept database seeded with these same vectors, else (None, None)."""
+    from photos.models import User
+    from photos.similar.models import PhotoEmbedding
+
+    ids = list(PhotoEmbedding.objects.order_by("pk").values_list("pk", flat=True))
+    if len(ids) != len(vectors):
+        if ids:
+            raise SystemExit(f"the kept database holds {len(ids):,} embeddings, not {len(vectors):,}: drop it first")
+        return None, None
+    # Same seed, same vectors: check a few rows rather than trust it.
+    for i in (0, len(ids) // 2, len(ids) - 1):
+        stored = bytes(PhotoEmbedding.objects.get(pk=ids[i]).vector)
+        if stored != vectors[i].astype("<f2").tobytes():
+            raise SystemExit("the kept database was seeded with other vectors: drop it first")
+    print(f"reusing the kept database: {len(ids):,} photos")
+    return ids, User.objects.get(username="bench-viewer")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dims", type=int, default=128)
-    parser.add_argument("--db-name", default="socialsite_bench_similar")
+    parser.add_argument("--db-name", default="socialsite_similar_bench")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the database if already seeded with --photos, and leave it behind"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop: no build, no queries")
     args = parser.parse_args()
     index_dir = Path(tempfile.mkdtemp(prefix="bench-similar-index-"))
     os.environ["SIMILAR_INDEX_DIR"] = str(index_dir)
     os.environ["SIMILAR_INDEX_DIMS"] = str(args.dims)
     os.environ["SIMILAR_INDEX_MIN_PHOTOS"] = "0"
     try:
-        with django_bench_env(args.db_name) as media:
+        with django_bench_env(args.db_name, keep=args.keep) as media:
             try:
                 run(args, index_dir)
             finally:
@@ -162,8 +187,12 @@ def run(args, index_dir: Path) -> None:
     vectors = np.concatenate([real, synthetic(args.photos - len(real), real, rng)])
     print(f"{len(vectors):,} embeddings ({len(real)} real CNN ones) made in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
-    ids, viewer = seed(vectors)
-    print(f"seeded PostgreSQL in {time.perf_counter() - started:.0f} s")
+    ids, viewer = reuse(vectors) if args.keep else (None, None)
+    if ids is None:
+        ids, viewer = seed(vectors)
+        print(f"seeded PostgreSQL in {time.perf_counter() - started:.0f} s")
+    if args.seed_only:
+        return
 
     started, cpu = time.perf_counter(), time.process_time()
     report = similar_index_rebuild()
