@@ -177,9 +177,11 @@ def profile(client, photo_ids: list[int]) -> None:
           f"{statistics.mean(sql_ms):.1f} ms in SQL/query (wall)")  # fmt: skip
     for q in captured.captured_queries:
         print(f"  {float(q['time']) * 1000:6.1f} ms  {q['sql'][:150]}")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:4000])
+    for order, rows in (("cumulative", 25), ("tottime", 15)):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(rows)
+        lines = [line.replace(str(ROOT.parent), ".") for line in out.getvalue().splitlines() if line.strip()]
+        print("\n".join(line[:160] for line in lines[3:]))
 
 
 def main() -> None:
