@@ -117,8 +117,12 @@ def _index_scores(
         held, matrix = index.vectors_of(fresh)
         exact = dict(zip(fresh[held].tolist(), (matrix @ query).tolist(), strict=True))
         wanted = Q(pk__in=list(exact))
-        first_round = not scores and not found
-        rows = list(candidates.filter(wanted | recent if first_round else wanted).values_list("pk", vector_if_recent))
+        if not scores and not found:
+            # As a subquery on the embeddings table, so both halves use its indexes (primary key,
+            # embedded_at); an OR across the two tables' columns made PostgreSQL scan both tables whole.
+            fresh_or_recent = Q(photo_id__in=list(exact)) | Q(embedded_at__gte=since)
+            wanted = Q(pk__in=PhotoEmbedding.objects.filter(fresh_or_recent).values("photo_id"))
+        rows = list(candidates.filter(wanted).values_list("pk", vector_if_recent))
         from_db = [(pk, vector) for pk, vector in rows if vector is not None]
         scores |= {pk: exact[pk] for pk, vector in rows if vector is None and pk in exact}
         if from_db:
