@@ -1,5 +1,6 @@
 """API for similar photos: "more like this" for one photo."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -26,7 +27,8 @@ class SimilarPhotosApi(APIView):
 
     @extend_schema(
         description="Photos you may see that look most like this one, most similar first, each with its "
-        "similarity. Never the photo itself. 404 if you may not see the photo.",
+        "similarity; only those at least SIMILAR_MIN_SIMILARITY (0.5) alike, so the list may be short or "
+        "empty. Never the photo itself. 404 if you may not see the photo.",
         parameters=[InputSerializer],
         responses=inline_serializer(
             "SimilarPhotoPage",
@@ -36,7 +38,8 @@ class SimilarPhotosApi(APIView):
     def get(self, request, photo_id: int):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
+        # Only whether the viewer may see it: the cards are loaded for the results, not for this photo.
+        photo = get_object_or_404(selectors.photos_visible_to(request.user).only("pk", "owner_id"), pk=photo_id)
         items = photos_similar_to(photo=photo, viewer=request.user, limit=data.validated_data["limit"])
         results = SimilarPhotoSerializer(items, many=True, context={"request": request}).data
         return Response({"results": results, "next": None})

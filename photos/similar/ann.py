@@ -5,8 +5,11 @@ uncentred so dot products are kept), stores them as int8 in a usearch HNSW graph
 graph and the projection into a fresh directory, then points ``current.json`` at it with an
 atomic rename. Readers memory-map the graph (``view=True``): web processes on one machine share
 its pages, and a new build is picked up when ``current.json`` changes. Candidates from the index
-are re-ranked with the exact vectors from the database, so its quantisation costs recall only
-where the true neighbours fall outside the over-fetched candidates.
+are re-ranked with the exact float16 vectors, so its quantisation costs recall only where the true
+neighbours fall outside the over-fetched candidates. Those vectors are written by the same build
+beside the graph (``vectors.f16``: row i is the photo ``ids.npy[i]``, ids ascending) and
+memory-mapped too: a query reads a few dozen 2.5 KB rows from the page cache instead of the
+database. Photos embedded after the build are not in the file; the selector reads those from the DB.
 """
 
 import contextlib
@@ -26,6 +29,9 @@ from recognition.inference import write_atomically  # the one writer of whole-or
 POINTER = "current.json"
 GRAPH = "index.usearch"
 PROJECTION = "projection.npy"
+VECTORS = "vectors.f16"  # raw little-endian float16, (count, EMBEDDING_SIZE), rows in ``IDS`` order
+IDS = "ids.npy"  # int64, ascending
+EMBEDDING_SIZE = 1280
 DEFAULT_DIMS = 128
 # HNSW parameters measured by bench/similar.py: recall@10 >= 0.95 after re-ranking, p95 well under budget.
 CONNECTIVITY = 16
@@ -72,7 +78,9 @@ def index_build(
 ) -> BuildInfo:
     """Build an index from (keys int64, unit vectors float32 (n, 1280)) chunks and make it current.
 
-    The files are written into a new directory beside the current build, and ``current.json`` is
+    Keys must ascend across chunks (the table streamed in primary-key order): ``ids.npy`` is then
+    sorted and a key's row in ``vectors.f16`` is one binary search. The files are written into a
+    new directory beside the current build, and ``current.json`` is
     replaced atomically last: a reader sees the old build or the new one, never half of one.
     Older builds but the previous one are deleted (a reader may still be opening it).
     """
@@ -89,12 +97,23 @@ def index_build(
         expansion_add=EXPANSION_ADD,
         expansion_search=EXPANSION_SEARCH,
     )
-    for keys, vectors in chunks:
-        if len(keys):
-            index.add(np.asarray(keys, dtype=np.uint64), _project(vectors, projection), threads=threads)
     directory = root / f"build-{uuid.uuid4().hex[:12]}"
     directory.mkdir()
     try:
+        all_keys = []
+        with open(directory / VECTORS, "wb") as rows:
+            for keys, vectors in chunks:
+                if not len(keys):
+                    continue
+                keys = np.asarray(keys, dtype=np.int64)
+                if (all_keys and keys[0] <= all_keys[-1][-1]) or np.any(np.diff(keys) <= 0):
+                    raise ValueError("index_build needs keys ascending across chunks")
+                all_keys.append(keys)
+                rows.write(np.asarray(vectors, dtype="<f2").tobytes())
+                index.add(keys.astype(np.uint64), _project(vectors, projection), threads=threads)
+            rows.flush()
+            os.fsync(rows.fileno())
+        np.save(directory / IDS, np.concatenate(all_keys) if all_keys else np.empty(0, np.int64))
         index.save(str(directory / GRAPH))
         np.save(directory / PROJECTION, projection)
         info = BuildInfo(
@@ -137,9 +156,25 @@ class LoadedIndex:
         self.projection = np.load(directory / PROJECTION)
         self._index = Index.restore(str(directory / GRAPH), view=True)
         self._index.expansion_search = EXPANSION_SEARCH
+        self.ids = np.load(directory / IDS, mmap_mode="r")
+        self.vectors = (
+            np.memmap(directory / VECTORS, dtype="<f2", mode="r").reshape(-1, EMBEDDING_SIZE)
+            if len(self.ids)
+            else np.empty((0, EMBEDDING_SIZE), "<f2")
+        )
+        if len(self.vectors) != len(self.ids):
+            raise ValueError(f"{directory}: {len(self.vectors)} vectors for {len(self.ids)} ids")
 
     def __len__(self) -> int:
         return len(self._index)
+
+    def vectors_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (which of ``keys`` the build holds (bool mask), their unit vectors float32 (m, 1280))."""
+        keys = np.asarray(keys, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, keys), max(len(self.ids) - 1, 0))
+        held = self.ids[rows] == keys if len(self.ids) else np.zeros(len(keys), bool)
+        matrix = np.asarray(self.vectors[rows[held]], dtype=np.float32)
+        return held, matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), np.float32(1e-12))
 
     def search(self, vector: np.ndarray, count: int) -> np.ndarray:
         """Return up to ``count`` keys nearest to the unit ``vector``, best first (int64)."""
@@ -174,7 +209,7 @@ def index_current(root: str | os.PathLike[str]) -> LoadedIndex | None:
         try:
             info = BuildInfo(**json.loads((root / POINTER).read_bytes()))
             loaded = LoadedIndex(root, info)
-        except (FileNotFoundError, ValueError, TypeError, RuntimeError):
+        except (FileNotFoundError, ValueError, TypeError, RuntimeError, OSError):
             # Replaced or deleted while opening (a build just finished): the next call reads the new one.
             return cached[1] if cached else None
         _loaded[root] = (stamp, loaded)

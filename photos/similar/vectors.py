@@ -13,6 +13,8 @@ HASH_BITS = 64
 # distinct photos, the stereo motorcycle pair: cosine 0.899). README "Near-duplicates" has the figures.
 HASH_MAX_DISTANCE = 8
 EMBEDDING_MIN_SIMILARITY = 0.91
+# "More like this" shows nothing less alike than this (cosine). Chosen on data: see README "More like this".
+SIMILAR_MIN_SIMILARITY = 0.5
 
 
 def vector_pack(embedding: np.ndarray) -> bytes:

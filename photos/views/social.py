@@ -23,6 +23,7 @@ from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
 from photos.processing.services import photo_processing_retry
 from photos.similar import selectors as similar_selectors
+from photos.similar.vectors import SIMILAR_MIN_SIMILARITY
 from photos.throttles import (
     CommentThrottle,
     FollowThrottle,
@@ -207,6 +208,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         # Whether the network found anything it has a tag for (the tags are loaded with the photo).
         "cnn_tagged": any(pt.source in CNN_SOURCES for pt in photo.photo_tags.all()),
         "similar": similar_selectors.photos_similar_to(photo=photo, viewer=request.user, limit=SIMILAR_PAGE_SIZE),
+        "similar_minimum": SIMILAR_MIN_SIMILARITY,
         "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
     }
     return render(request, "photos/photo_detail.html", context)

@@ -7,6 +7,7 @@ from photos import services
 from photos.models import Block, Follow, Photo, User
 from photos.similar import services as similar
 from photos.similar.selectors import photos_similar_to
+from photos.similar.vectors import SIMILAR_MIN_SIMILARITY
 from tests.factories import UserFactory
 from tests.helpers import client_for
 from tests.photos.similar.conftest import post, sample_image
@@ -25,8 +26,10 @@ def rebuild() -> dict:
     return similar.similar_index_rebuild()
 
 
-def nearest(photo: Photo, viewer, limit: int = 12) -> list[int]:
-    return [item.photo.pk for item in photos_similar_to(photo=photo, viewer=viewer, limit=limit)]
+def nearest(photo: Photo, viewer, limit: int = 12, minimum: float = 0.0) -> list[int]:
+    """Ids of the photos most like ``photo``; no minimum similarity unless asked (the samples are unrelated)."""
+    results = photos_similar_to(photo=photo, viewer=viewer, limit=limit, min_similarity=minimum)
+    return [item.photo.pk for item in results]
 
 
 def test_the_two_motorcycles_are_each_others_nearest_neighbours(sample_photos, engine):
@@ -107,13 +110,16 @@ def test_api_lists_similar_photos_with_similarity_and_hides_what_it_must(sample_
     viewer = UserFactory()
     left = sample_photos["motorcycle_left"]
 
+    copy = post(UserFactory(), sample_image("motorcycle_left").resize((400, 264)))
+
     response = client_for(viewer).get(f"/api/v1/photos/{left.pk}/similar/?limit=3")
 
     assert response.status_code == 200
     body = response.json()
-    assert [r["photo"]["id"] for r in body["results"]][0] == sample_photos["motorcycle_right"].pk
-    assert len(body["results"]) == 3 and body["next"] is None
-    assert all(0 < r["similarity"] <= 1 for r in body["results"])
+    # The resized copy and the other motorcycle; the unrelated samples are under the minimum similarity.
+    assert [r["photo"]["id"] for r in body["results"]] == [copy.pk, sample_photos["motorcycle_right"].pk]
+    assert body["next"] is None
+    assert all(SIMILAR_MIN_SIMILARITY <= r["similarity"] <= 1 for r in body["results"])
     assert client_for(viewer).get(f"/api/v1/photos/{left.pk}/similar/?limit=0").status_code == 400
     private = post(UserFactory(), sample_image("chelsea"), visibility=Photo.Visibility.PRIVATE)
     assert client_for(viewer).get(f"/api/v1/photos/{private.pk}/similar/").status_code == 404
@@ -127,9 +133,45 @@ def test_photo_page_shows_more_like_this_with_honest_similarity(sample_photos, c
 
     section = page[page.index('id="similar"') :]
     assert "More like this" in section
-    assert section.index(f"/p/{right.pk}/") < section.index(f"/p/{sample_photos['chelsea'].pk}/")
+    assert f"/p/{right.pk}/" in section and "% alike" in section
+    # Chelsea is about 15% like a motorcycle: under the minimum, not shown.
+    assert f"/p/{sample_photos['chelsea'].pk}/" not in section
     assert f'href="/p/{left.pk}/"' not in section
-    assert "% alike" in section
+    assert 'id="similar-none"' not in section
+
+
+def test_photo_page_says_so_when_nothing_is_similar_enough(sample_photos, client, engine):
+    rebuild()
+    viewer = UserFactory()
+    cat = sample_photos["chelsea"]
+    client.force_login(viewer)
+
+    page = client.get(f"/p/{cat.pk}/").content.decode()
+
+    section = page[page.index('id="similar"') :]
+    assert 'id="similar-none"' in section and "at least 50% alike" in section
+    assert "% alike</p>" not in section
+    assert photos_similar_to(photo=cat, viewer=viewer, limit=12) == []
+    # The same photos are there below the minimum: it is the minimum that empties the list.
+    assert len(nearest(cat, viewer, limit=12)) == len(sample_photos) - 1
+    body = client.get(f"/api/v1/photos/{cat.pk}/similar/").json()
+    assert body["results"] == []
+
+
+def test_minimum_similarity_keeps_related_real_photos_and_drops_unrelated_ones(sample_photos, engine):
+    rebuild()
+    viewer = UserFactory()
+    cat = sample_image("chelsea")
+    w, h = cat.size
+    half = post(UserFactory(), cat.crop((0, 0, w // 2, h)))  # same cat, another picture of it
+    rebuild()
+
+    results = photos_similar_to(photo=sample_photos["chelsea"], viewer=viewer, limit=12)
+
+    assert [r.photo.pk for r in results] == [half.pk]
+    assert results[0].similarity >= SIMILAR_MIN_SIMILARITY
+    everything = photos_similar_to(photo=sample_photos["chelsea"], viewer=viewer, limit=12, min_similarity=0.0)
+    assert all(r.similarity < SIMILAR_MIN_SIMILARITY for r in everything[1:]) and len(everything) == len(sample_photos)
 
 
 def test_schema_documents_the_similar_endpoint(api):
