@@ -6,7 +6,8 @@ import os
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 preload_app = True
-accesslog = "-"
+# GUNICORN_ACCESSLOG="" turns the access log off (behind nginx, nginx logs the requests).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 
 
 def pre_fork(server, worker) -> None:
