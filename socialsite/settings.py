@@ -219,66 +219,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: Redis when configured, otherwise kombu's filesystem transport so that
-# `make run` has a real worker process with no server to install.
-BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the longest task, so an unacked task is redelivered only when its worker died.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    }
-else:
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR),
-        "data_folder_out": str(BROKER_DIR),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = 600
-CELERY_TASK_SOFT_TIME_LIMIT = 540
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Grad-CAM explanations are slow (TensorFlow) and asked for on demand: their own queue keeps
-# them from delaying the tagging of new uploads. Every worker command consumes both queues.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Data exports are on demand and long too: they wait there rather than in front of new uploads.
-CELERY_TASK_ROUTES = {
-    "recognition.tasks.explain_photo": {"queue": "explain"},
-    "photos.tasks.build_data_export": {"queue": "explain"},
-    # Training a learned tag takes seconds of CPU: never in front of new uploads.
-    "photos.learned.tasks.train_learned_tag": {"queue": "explain"},
-}
-CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-pending-photos": {
-        "task": "recognition.tasks.requeue_stale_photos",
-        "schedule": timedelta(seconds=env.int("RECOGNITION_SWEEP_SECONDS", default=300)),
-    },
-    "rebuild-item-model": {
-        "task": "photos.tasks.rebuild_item_model",
-        "schedule": timedelta(minutes=30),
-    },
-    # Explore reacts within a minute: the neighbours of photos touched since the last run (photos.explore.refresh).
-    "refresh-item-model": {
-        "task": "photos.tasks.refresh_item_model",
-        "schedule": timedelta(seconds=min(env.int("EXPLORE_REFRESH_SECONDS", default=30), 60)),
-    },
-    "delete-expired-data-exports": {
-        "task": "photos.tasks.delete_expired_data_exports",
-        "schedule": timedelta(hours=1),
-    },
-    "collect-orphaned-media": {
-        "task": "photos.tasks.collect_orphaned_media",
-        "schedule": timedelta(days=1),
-    },
-}
+from socialsite.settings_celery import *  # noqa: E402, F403 - the Celery settings, their own module
 
 # How long a finished data export (and its download link) lasts.
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=48)
@@ -391,7 +332,3 @@ SIMILAR_INDEX_DIMS = env.int("SIMILAR_INDEX_DIMS", default=128)
 
 # Learned tags (photos/learned/): feedback on a learned tag retrains it this long after the last change.
 LEARNED_TAG_RETRAIN_SECONDS = env.int("LEARNED_TAG_RETRAIN_SECONDS", default=60)
-CELERY_BEAT_SCHEDULE["rebuild-similar-index"] = {
-    "task": "photos.tasks.rebuild_similar_index",
-    "schedule": timedelta(seconds=env.int("SIMILAR_INDEX_REBUILD_SECONDS", default=600)),
-}
