@@ -48,6 +48,17 @@ class ProfileSerializer(serializers.ModelSerializer):
         return getattr(user, "follow_status", None)
 
 
+class MeSerializer(ProfileSerializer):
+    """Your own profile, with the preferences only you see."""
+
+    show_sensitive = serializers.BooleanField(
+        read_only=True, help_text="Always show photos marked sensitive sharp (else blurred, with a Show control)."
+    )
+
+    class Meta(ProfileSerializer.Meta):
+        fields = [*ProfileSerializer.Meta.fields, "show_sensitive"]
+
+
 class TagClassSerializer(serializers.Serializer):
     name = serializers.CharField()
     score = serializers.FloatField()
