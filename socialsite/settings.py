@@ -288,6 +288,11 @@ RECOGNITION_DECODE_THREADS = env.int("RECOGNITION_DECODE_THREADS", default=2)
 # A photo still pending this long after it was queued or last tried is queued again.
 RECOGNITION_STALE_AFTER = timedelta(seconds=env.int("RECOGNITION_STALE_SECONDS", default=600))
 RECOGNITION_MAX_ATTEMPTS = 5
+# Faces: the worker counts faces (BlazeFace, detection only: no recognition, no identity) on the
+# pixels it already decoded. Short range: no faces found on cats or still lifes in the sample photos,
+# where the back-camera model saw faces on both (see photos/faces and bench/detectors.py).
+FACE_DETECTION = env.bool("FACE_DETECTION", default=True)
+FACE_DETECTION_MODEL = env.str("FACE_DETECTION_MODEL", default="face_detection_short_range")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

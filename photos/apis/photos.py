@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from photos import selectors, services
-from photos.apis.serializers import CommentSerializer, PhotoSerializer
+from photos.apis.serializers import CommentSerializer, PhotoDetailSerializer, PhotoSerializer
 from photos.explore import services as explore_services
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import ALT_TEXT_MAX_LENGTH, COMMENT_MAX_LENGTH
@@ -104,11 +104,11 @@ class PhotoDetailApi(APIView):
             raise PermissionDenied("Only the owner can change or delete this photo.")
         return photo
 
-    @extend_schema(responses=PhotoSerializer)
+    @extend_schema(responses=PhotoDetailSerializer)
     def get(self, request, photo_id: int):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
         explore_services.photo_view_record(user=request.user, photo=photo)
-        return Response(PhotoSerializer(photo, context={"request": request}).data)
+        return Response(PhotoDetailSerializer(photo, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses=PhotoSerializer)
     def patch(self, request, photo_id: int):

@@ -139,6 +139,35 @@ class PhotoSerializer(serializers.ModelSerializer):
         return getattr(photo, "visible_comment_count", photo.comment_count)
 
 
+class PhotoFacesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        help_text="How many faces the worker found (detection only: nobody is identified)."
+    )
+    boxes = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4),
+        help_text="[left, top, right, bottom] of each face, relative to the image (0..1), best first.",
+    )
+
+
+class PhotoDetailSerializer(PhotoSerializer):
+    """One photo, with what only its owner is shown."""
+
+    faces = serializers.SerializerMethodField(
+        help_text="Owner only (null for others, and until the worker has looked): the faces found on the photo."
+    )
+
+    class Meta(PhotoSerializer.Meta):
+        fields = [*PhotoSerializer.Meta.fields, "faces"]
+        read_only_fields = fields
+
+    @extend_schema_field(PhotoFacesSerializer(allow_null=True))
+    def get_faces(self, photo: Photo) -> dict | None:
+        from photos.faces.selectors import photo_faces_for
+
+        found = photo_faces_for(photo=photo, viewer=self.context["request"].user)
+        return None if found is None else PhotoFacesSerializer(found).data
+
+
 class CommentSerializer(serializers.ModelSerializer):
     author = UserSummarySerializer(read_only=True)
 

@@ -1,0 +1,43 @@
+"""Detect faces on the pixels the worker already decoded, and store the count and boxes."""
+
+import logging
+
+from django.conf import settings
+
+from photos.faces.models import PhotoFaces
+from photos.models import Photo
+
+logger = logging.getLogger(__name__)
+
+MAX_FACES = 64
+
+
+def faces_detect(pixels) -> list | None:
+    """Return the faces on ``pixels`` (a PIL image: the worker's reduced display copy), or None when off.
+
+    None means "not looked at" (detection switched off, or the model files missing), never "no faces".
+    """
+    if not settings.FACE_DETECTION:
+        return None
+    from recognition import faces
+
+    try:
+        detector = faces.get_detector(settings.FACE_DETECTION_MODEL, num_threads=1)
+    except faces.FaceModelMissing:
+        logger.warning("Face detection is on but its model is missing", exc_info=True)
+        return None
+    return detector.detect(pixels)[:MAX_FACES]
+
+
+def photo_faces_store(*, photo: Photo, faces: list | None) -> None:
+    """Store what ``faces_detect`` found on ``photo`` (nothing when it did not look)."""
+    if faces is None:
+        return
+    PhotoFaces.objects.update_or_create(
+        photo_id=photo.pk,
+        defaults={
+            "count": len(faces),
+            "boxes": [face.as_list() for face in faces],
+            "model": settings.FACE_DETECTION_MODEL,
+        },
+    )
