@@ -22,11 +22,10 @@ def faces_detect(pixels) -> list | None:
     from recognition import faces
 
     try:
-        detector = faces.get_detector(settings.FACE_DETECTION_MODEL, num_threads=1)
+        return faces.detect_faces(pixels, tuple(settings.FACE_DETECTION_MODELS), num_threads=1)[:MAX_FACES]
     except faces.FaceModelMissing:
         logger.warning("Face detection is on but its model is missing", exc_info=True)
         return None
-    return detector.detect(pixels)[:MAX_FACES]
 
 
 def photo_faces_store(*, photo: Photo, faces: list | None) -> None:
@@ -38,6 +37,6 @@ def photo_faces_store(*, photo: Photo, faces: list | None) -> None:
         defaults={
             "count": len(faces),
             "boxes": [face.as_list() for face in faces],
-            "model": settings.FACE_DETECTION_MODEL,
+            "model": "+".join(settings.FACE_DETECTION_MODELS)[:64],
         },
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.test import Client
-from PIL import Image
+from PIL import Image, ImageOps
 from skimage import data
 
 from photos import services
@@ -33,10 +33,22 @@ def test_the_detector_finds_the_astronaut_and_most_lfw_faces_and_none_on_still_l
     assert sum(found[:10]) >= 9 and sum(found[10:]) <= 1
 
 
+def test_the_worker_models_merged_find_faces_in_a_group_photo_that_short_range_alone_misses():
+    lfw = data.lfw_subset()
+    group = Image.fromarray(data.rocket()).convert("RGB").resize((1000, 660))
+    for k in range(8):  # eight lfw faces, grey-bordered like heads, in two rows
+        face = Image.fromarray((lfw[k] * 255).astype(np.uint8)).convert("RGB").resize((180, 180))
+        group.paste(ImageOps.expand(face, border=60, fill=(128, 128, 128)), (20 + (k % 4) * 245, 20 + (k // 4) * 320))
+    merged = faces.detect_faces(group, faces.DEFAULT_MODELS)
+    assert len(merged) >= 4 and len(merged) > len(faces.get_detector(faces.SHORT_RANGE).detect(group))
+    for face in merged:  # each box is on one of the pasted faces, inside the picture
+        assert 0 <= face.left < face.right <= 1 and 0 <= face.top < face.bottom <= 1
+
+
 def test_processing_stores_the_count_and_relative_boxes_which_only_the_owner_sees(user):
     photo = processed(services.photo_create(owner=user, image=sample_upload("astronaut")))
     stored = PhotoFaces.objects.get(photo=photo)
-    assert stored.count == 1 and stored.model == settings.FACE_DETECTION_MODEL
+    assert stored.count == 1 and stored.model == "+".join(settings.FACE_DETECTION_MODELS)
     assert all(0 <= value <= 1 for value in stored.boxes[0]) and len(stored.boxes[0]) == 4
     mine = client_for(user).get(f"/api/v1/photos/{photo.pk}/").json()["faces"]
     assert mine == {"count": 1, "boxes": stored.boxes}
