@@ -84,3 +84,11 @@ def test_a_live_worker_counts_faces(start_worker, tmp_path):
         lambda: Photo.objects.filter(pk=photo_id, status="tagged").first(), timeout=120, what="tagging", logs=tmp_path
     )
     assert PhotoFaces.objects.get(photo_id=photo_id).count == 1
+
+
+def test_the_settings_page_and_readme_say_faces_are_never_recognised(user):
+    client = Client()
+    client.force_login(user)
+    assert "No face recognition, no identity, no face search" in client.get("/accounts/settings/").content.decode()
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    assert "No face recognition, no identity, no face search" in readme
