@@ -147,6 +147,11 @@ class PhotoFacesSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4),
         help_text="[left, top, right, bottom] of each face, relative to the image (0..1), best first.",
     )
+    blur = serializers.BooleanField(help_text="The owner chose to blur the faces in the served copies.")
+    blurred = serializers.SerializerMethodField(help_text="The served copies have their faces blurred now.")
+
+    def get_blurred(self, found) -> bool:
+        return bool(found.unblurred_image)
 
 
 class PhotoDetailSerializer(PhotoSerializer):

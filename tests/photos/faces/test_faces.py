@@ -51,7 +51,7 @@ def test_processing_stores_the_count_and_relative_boxes_which_only_the_owner_see
     assert stored.count == 1 and stored.model == "+".join(settings.FACE_DETECTION_MODELS)
     assert all(0 <= value <= 1 for value in stored.boxes[0]) and len(stored.boxes[0]) == 4
     mine = client_for(user).get(f"/api/v1/photos/{photo.pk}/").json()["faces"]
-    assert mine == {"count": 1, "boxes": stored.boxes}
+    assert mine == {"count": 1, "boxes": stored.boxes, "blur": False, "blurred": False}
     assert client_for(UserFactory()).get(f"/api/v1/photos/{photo.pk}/").json()["faces"] is None
     assert "1 face<" in _page(user, photo)
     assert "1 face<" not in _page(UserFactory(), photo)
