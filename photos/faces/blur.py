@@ -15,7 +15,7 @@ from PIL import Image, ImageFilter
 
 from photos.faces.models import PhotoFaces
 from photos.imaging import generated_name
-from photos.models import Photo
+from photos.models import Photo, PhotoTag
 from photos.processing.render import THUMB_SIDE, _encode, _square
 from photos.sensitive import services as sensitive
 
@@ -97,4 +97,8 @@ def face_blur_apply(*, photo_id: int) -> bool:
         photo.save(update_fields=["image", "thumbnail", "blurred_thumbnail", "updated_at"])
         found.save(update_fields=["unblurred_image", "unblurred_thumbnail"])
         sensitive.photo_blur_refresh(photo=photo)
+        # Tag explanations are drawn over the whole display copy: drawn again from the new one when asked.
+        for photo_tag in PhotoTag.objects.filter(photo_id=photo_id).exclude(explanation=""):
+            photo_tag.explanation = ""  # its file goes on commit (django-cleanup)
+            photo_tag.save(update_fields=["explanation"])
     return True

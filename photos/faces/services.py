@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import transaction
 
 from photos.faces.models import PhotoFaces
 from photos.models import Photo
@@ -32,7 +33,7 @@ def photo_faces_store(*, photo: Photo, faces: list | None) -> None:
     """Store what ``faces_detect`` found on ``photo`` (nothing when it did not look)."""
     if faces is None:
         return
-    PhotoFaces.objects.update_or_create(
+    found, _ = PhotoFaces.objects.update_or_create(
         photo_id=photo.pk,
         defaults={
             "count": len(faces),
@@ -40,3 +41,11 @@ def photo_faces_store(*, photo: Photo, faces: list | None) -> None:
             "model": "+".join(settings.FACE_DETECTION_MODELS)[:64],
         },
     )
+    if found.blur:
+        # New copies were just made (a retry): the kept unblurred ones are stale, the new ones sharp.
+        # Blur the new ones again (on the new boxes); unblurring will restore these.
+        found.unblurred_image, found.unblurred_thumbnail = "", ""  # their files go on commit
+        found.save(update_fields=["unblurred_image", "unblurred_thumbnail"])
+        from photos.tasks import apply_face_blur
+
+        transaction.on_commit(lambda: apply_face_blur.delay(photo.pk))

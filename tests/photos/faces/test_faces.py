@@ -75,7 +75,7 @@ def test_face_detection_switched_off_stores_nothing(user, settings):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_live_worker_counts_faces(start_worker, tmp_path):
+def test_a_live_worker_counts_faces_and_blurs_them(start_worker, tmp_path):
     start_worker(cache_dir=settings.RECOGNITION_CACHE_DIR)
     owner = UserFactory()
     response = client_for(owner).post("/api/v1/photos/", {"image": sample_upload("astronaut")}, format="multipart")
@@ -84,6 +84,12 @@ def test_a_live_worker_counts_faces(start_worker, tmp_path):
         lambda: Photo.objects.filter(pk=photo_id, status="tagged").first(), timeout=120, what="tagging", logs=tmp_path
     )
     assert PhotoFaces.objects.get(photo_id=photo_id).count == 1
+    sharp = Photo.objects.get(pk=photo_id).image.name
+    response = client_for(owner).post(f"/api/v1/photos/{photo_id}/faces/", {"blur": True}, format="json")
+    assert response.status_code == 202
+    blurred = PhotoFaces.objects.filter(photo_id=photo_id).exclude(unblurred_image="")
+    wait_for(lambda: blurred.first(), timeout=60, what="the faces blurred", logs=tmp_path)
+    assert Photo.objects.get(pk=photo_id).image.name != sharp
 
 
 def test_the_settings_page_and_readme_say_faces_are_never_recognised(user):
