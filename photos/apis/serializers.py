@@ -169,6 +169,8 @@ class PhotoDetailSerializer(PhotoSerializer):
     def get_faces(self, photo: Photo) -> dict | None:
         from photos.faces.selectors import photo_faces_for
 
+        if photo.status == Photo.Status.PROCESSING:
+            return None  # the worker has not looked yet (or is looking again): no query
         found = photo_faces_for(photo=photo, viewer=self.context["request"].user)
         return None if found is None else PhotoFacesSerializer(found).data
 
