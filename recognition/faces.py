@@ -59,7 +59,7 @@ def model_path(name: str = DEFAULT_MODEL) -> Path:
     return path
 
 
-def anchors(side: int, count: int) -> np.array:
+def anchors(side: int, count: int) -> np.ndarray:
     """Return the model's anchor centres (count, 2), unit scale, in MediaPipe's SSD order."""
     # 896: two layers of 16x16 x 2 and 8x8 x 6 (short range at 128 px, back camera at 256 px);
     # 2304: one layer of 48x48 x 1 (full range at 192 px).
