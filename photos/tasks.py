@@ -61,3 +61,11 @@ def find_duplicates(photo_ids: list[int]) -> int:
 def rebuild_similar_index() -> dict:
     """Rebuild the nearest-neighbour index of photo embeddings from the database (beat)."""
     return similar.similar_index_rebuild()
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def apply_face_blur(photo_id: int) -> bool:
+    """Blur (or unblur) the faces in a photo's served copies, as its owner chose (queued on commit)."""
+    from photos.faces.blur import face_blur_apply
+
+    return face_blur_apply(photo_id=photo_id)

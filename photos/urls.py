@@ -3,6 +3,7 @@ from django.urls import path
 
 from photos.corrections import views as corrections
 from photos.export.views import exports
+from photos.faces import views as faces_views
 from photos.learned import views as learned
 from photos.moderation.views import reports
 from photos.sensitive.views import sensitive
@@ -77,6 +78,7 @@ urlpatterns = [
     ),
     path("p/<int:photo_id>/retry/", social.photo_retry, name="photo_retry"),
     path("p/<int:photo_id>/sensitive/", sensitive.photo_sensitive, name="photo_sensitive"),
+    path("p/<int:photo_id>/faces/blur/", faces_views.photo_faces_blur, name="photo_faces_blur"),
     path("accounts/sensitive/", sensitive.sensitive_preference, name="sensitive_preference"),
     path("p/<int:key>/report/", reports.report, {"kind": "photo"}, name="photo_report"),
     path("comments/<int:key>/report/", reports.report, {"kind": "comment"}, name="comment_report"),

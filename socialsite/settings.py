@@ -231,6 +231,13 @@ RECOGNITION_DECODE_THREADS = env.int("RECOGNITION_DECODE_THREADS", default=2)
 # A photo still pending this long after it was queued or last tried is queued again.
 RECOGNITION_STALE_AFTER = timedelta(seconds=env.int("RECOGNITION_STALE_SECONDS", default=600))
 RECOGNITION_MAX_ATTEMPTS = 5
+# Faces: the worker counts faces (BlazeFace, detection only: no recognition, no identity) on the
+# pixels it already decoded, with the short- and full-range models merged: close faces and groups,
+# and none on the cat or the still lifes, where the back-camera model saw faces (bench/detectors.py).
+FACE_DETECTION = env.bool("FACE_DETECTION", default=True)
+FACE_DETECTION_MODELS = env.list(
+    "FACE_DETECTION_MODELS", default=["face_detection_short_range", "face_detection_full_range"]
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

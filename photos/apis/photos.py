@@ -13,7 +13,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from photos import selectors, services
-from photos.apis.serializers import CommentSerializer, PhotoSerializer
+from photos.apis.serializers import CommentSerializer, PhotoDetailSerializer, PhotoSerializer
 from photos.explore import services as explore_services
 from photos.feed_page import feed_api_page
 from photos.imaging import ACCEPTED, UploadRejected
@@ -46,7 +46,7 @@ def _refuse_oversized_body(request) -> None:
 
 def _photo_data(request, photo_id: int) -> dict:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
-    return PhotoSerializer(photo, context={"request": request}).data
+    return PhotoDetailSerializer(photo, context={"request": request}).data
 
 
 class PhotoCreateApi(APIView):
@@ -71,7 +71,7 @@ class PhotoCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: PhotoSerializer},
+        responses={201: PhotoDetailSerializer},
         description="Check the upload from its bytes and headers (nothing is decoded here) and answer 201 with the "
         "photo, status processing. A worker then makes its copies and tags it: poll the photo until its status "
         "is tagged or failed. Only the owner sees it until then.",
@@ -83,7 +83,7 @@ class PhotoCreateApi(APIView):
         photo = services.photo_create(owner=request.user, **data.validated_data)
         # Answered from the new row itself (no query): nobody has liked or commented on it yet.
         photo.liked = False
-        return Response(PhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(PhotoDetailSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoDetailApi(APIView):
@@ -107,13 +107,13 @@ class PhotoDetailApi(APIView):
             raise PermissionDenied("Only the owner can change or delete this photo.")
         return photo
 
-    @extend_schema(responses=PhotoSerializer)
+    @extend_schema(responses=PhotoDetailSerializer)
     def get(self, request, photo_id: int):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
         explore_services.photo_view_record(user=request.user, photo=photo)
-        return Response(PhotoSerializer(photo, context={"request": request}).data)
+        return Response(PhotoDetailSerializer(photo, context={"request": request}).data)
 
-    @extend_schema(request=InputSerializer, responses=PhotoSerializer)
+    @extend_schema(request=InputSerializer, responses=PhotoDetailSerializer)
     def patch(self, request, photo_id: int):
         photo = self._own_photo(request, photo_id)
         data = self.InputSerializer(data=request.data, partial=True)
@@ -139,7 +139,7 @@ class PhotoRetryApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [UploadThrottle]  # a retry costs the worker what an upload does
 
-    @extend_schema(request=None, responses=PhotoSerializer)
+    @extend_schema(request=None, responses=PhotoDetailSerializer)
     def post(self, request, photo_id: int):
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
         if photo.owner_id != request.user.pk:

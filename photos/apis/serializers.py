@@ -49,6 +49,17 @@ class ProfileSerializer(serializers.ModelSerializer):
         return getattr(user, "follow_status", None)
 
 
+class MeSerializer(ProfileSerializer):
+    """Your own profile, with the preferences only you see."""
+
+    show_sensitive = serializers.BooleanField(
+        read_only=True, help_text="Always show photos marked sensitive sharp (else blurred, with a Show control)."
+    )
+
+    class Meta(ProfileSerializer.Meta):
+        fields = [*ProfileSerializer.Meta.fields, "show_sensitive"]
+
+
 class TagClassSerializer(serializers.Serializer):
     name = serializers.CharField()
     score = serializers.FloatField()
@@ -138,6 +149,42 @@ class PhotoSerializer(serializers.ModelSerializer):
         # The fields above are the contract (and the schema); photo_card writes them without
         # DRF's per-field machinery, the same dict (tests/photos/apis/test_cards.py).
         return photo_card(photo, self.context.get("request"))
+
+
+class PhotoFacesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        help_text="How many faces the worker found (detection only: nobody is identified)."
+    )
+    boxes = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4),
+        help_text="[left, top, right, bottom] of each face, relative to the image (0..1), best first.",
+    )
+    blur = serializers.BooleanField(help_text="The owner chose to blur the faces in the served copies.")
+    blurred = serializers.SerializerMethodField(help_text="The served copies have their faces blurred now.")
+
+    def get_blurred(self, found) -> bool:
+        return bool(found.unblurred_image)
+
+
+class PhotoDetailSerializer(PhotoSerializer):
+    """One photo, with what only its owner is shown."""
+
+    faces = serializers.SerializerMethodField(
+        help_text="Owner only (null for others, and until the worker has looked): the faces found on the photo."
+    )
+
+    class Meta(PhotoSerializer.Meta):
+        fields = [*PhotoSerializer.Meta.fields, "faces"]
+        read_only_fields = fields
+
+    @extend_schema_field(PhotoFacesSerializer(allow_null=True))
+    def get_faces(self, photo: Photo) -> dict | None:
+        from photos.faces.selectors import photo_faces_for
+
+        if photo.status == Photo.Status.PROCESSING:
+            return None  # the worker has not looked yet (or is looking again): no query
+        found = photo_faces_for(photo=photo, viewer=self.context["request"].user)
+        return None if found is None else PhotoFacesSerializer(found).data
 
 
 class CommentSerializer(serializers.ModelSerializer):

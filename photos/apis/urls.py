@@ -3,6 +3,7 @@ from django.urls import path
 from photos.apis import explore, notifications, photos, privacy, search, similar, users
 from photos.corrections import apis as corrections
 from photos.export.apis import exports
+from photos.faces.api import PhotoFacesApi
 from photos.learned import api as learned
 from photos.moderation.apis import reports
 
@@ -41,6 +42,7 @@ urlpatterns = [
     ),
     path("photos/<int:photo_id>/explain/", photos.ExplainApi.as_view(), name="api_explain"),
     path("photos/<int:photo_id>/similar/", similar.SimilarPhotosApi.as_view(), name="api_similar"),
+    path("photos/<int:photo_id>/faces/", PhotoFacesApi.as_view(), name="api_photo_faces"),
     # The owner's tag corrections (photos/corrections/).
     path("photos/<int:photo_id>/tags/", corrections.PhotoTagsApi.as_view(), name="api_photo_tags"),
     path("photos/<int:photo_id>/tags/<str:name>/", corrections.PhotoTagApi.as_view(), name="api_photo_tag"),

@@ -11,13 +11,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from photos import api_tokens, selectors, services
-from photos.apis.serializers import PersonSerializer, PhotoSerializer, ProfileSerializer, UserSummarySerializer
+from photos.apis.serializers import (
+    MeSerializer,
+    PersonSerializer,
+    PhotoSerializer,
+    ProfileSerializer,
+    UserSummarySerializer,
+)
 from photos.imaging import UploadRejected
 from photos.limits import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from photos.models import Follow, Photo, User
 from photos.people import selectors as people
 from photos.people import services as account_services
 from photos.people.services import account_delete
+from photos.sensitive.services import sensitive_preference_set
 from photos.throttles import FollowThrottle, LoginThrottle, RegisterThrottle, UploadThrottle
 
 
@@ -46,10 +53,14 @@ class RegisterApi(APIView):
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-def _profile(request, username: str) -> dict:
+def _profile(request, username: str, serializer=ProfileSerializer) -> dict:
     user = selectors.user_get(viewer=request.user, username=username)
     user.follow_status = selectors.follow_status(viewer=request.user, owner=user)
-    return ProfileSerializer(user, context={"request": request}).data
+    return serializer(user, context={"request": request}).data
+
+
+def _me(request) -> dict:
+    return _profile(request, request.user.username, serializer=MeSerializer)
 
 
 class UserDetailApi(APIView):
@@ -67,20 +78,25 @@ class MeApi(APIView):
         bio = serializers.CharField(max_length=BIO_MAX_LENGTH, required=False, allow_blank=True)
         is_private = serializers.BooleanField(required=False)
         avatar = serializers.FileField(required=False)
+        show_sensitive = serializers.BooleanField(required=False)
 
-    @extend_schema(responses=ProfileSerializer)
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(_profile(request, request.user.username))
+        return Response(_me(request))
 
-    @extend_schema(request=InputSerializer, responses=ProfileSerializer)
+    @extend_schema(request=InputSerializer, responses=MeSerializer)
     def patch(self, request):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        show_sensitive = fields.pop("show_sensitive", None)
         try:
-            account_services.user_update(user=request.user, **data.validated_data)
+            account_services.user_update(user=request.user, **fields)
         except UploadRejected as error:
             return Response({"avatar": [error.message]}, status=error.status)
-        return Response(_profile(request, request.user.username))
+        if show_sensitive is not None:
+            sensitive_preference_set(user=request.user, show=show_sensitive)
+        return Response(_me(request))
 
     class DeleteSerializer(serializers.Serializer):
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)

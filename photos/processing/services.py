@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from photos import tagging
+from photos.faces import services as faces
 from photos.imaging import generated_name
 from photos.learned import training as learned
 from photos.models import Photo, originals_storage
@@ -48,6 +49,7 @@ class _Prepared:
     photo: Photo
     rendered: RenderedPhoto | None
     network_input: "PhotoViews"
+    faces: list | None = None  # detected on the same pixels; None: not looked at
 
 
 def decode_limits() -> dict:
@@ -80,7 +82,8 @@ def _prepare(photo: Photo) -> _Prepared | str:
         rendered = render_original(data, **{k: v for k, v in decode_limits().items() if k != "max_bytes"})
     except RenderFailed as failure:
         return failure.reason
-    return _Prepared(photo=photo, rendered=rendered, network_input=pipeline.image_views(rendered.pixels))
+    views = pipeline.image_views(rendered.pixels)
+    return _Prepared(photo=photo, rendered=rendered, network_input=views, faces=faces.faces_detect(rendered.pixels))
 
 
 def _predict(prepared: Sequence[_Prepared]) -> tuple[list, "np.ndarray"]:
@@ -125,6 +128,7 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np
                 fields = {"image": image, "thumbnail": thumbnail, "width": p.rendered.width}
                 fields |= {"height": p.rendered.height} | ({} if keep else {"original": ""})
                 Photo.objects.filter(pk=p.photo.pk).update(**fields)
+                faces.photo_faces_store(photo=p.photo, faces=p.faces)
             results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
             tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
             for p in prepared:

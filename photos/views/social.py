@@ -15,6 +15,7 @@ from photos import selectors, services
 from photos.cursors import InvalidCursor
 from photos.explore import services as explore_services
 from photos.explore.history import interests_for
+from photos.faces import selectors as faces_selectors
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE, SIMILAR_PAGE_SIZE
@@ -210,6 +211,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "similar": similar_selectors.photos_similar_to(photo=photo, viewer=request.user, limit=SIMILAR_PAGE_SIZE),
         "similar_minimum": SIMILAR_MIN_SIMILARITY,
         "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
+        "faces": faces_selectors.photo_faces_for(photo=photo, viewer=request.user),
     }
     return render(request, "photos/photo_detail.html", context)
 

@@ -79,3 +79,17 @@ def test_deleting_a_comment_on_a_photo_one_cannot_see_is_a_404(user):
     # The comment exists, but not under that photo.
     assert client_for(user).delete(f"/api/v1/photos/{other.pk}/comments/{comment.pk}/").status_code == 404
     assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_me_api_reads_and_writes_the_show_sensitive_preference_which_other_people_do_not_see(user, auth_api):
+    assert auth_api.get("/api/v1/users/me/").json()["show_sensitive"] is False
+    response = auth_api.patch("/api/v1/users/me/", {"show_sensitive": True}, format="json")
+    assert response.status_code == 200 and response.json()["show_sensitive"] is True
+    user.refresh_from_db()
+    assert user.show_sensitive is True
+    assert auth_api.patch("/api/v1/users/me/", {"show_sensitive": "maybe"}, format="json").status_code == 400
+    assert auth_api.patch("/api/v1/users/me/", {"bio": "hello"}, format="json").json()["show_sensitive"] is True
+    other = client_for(UserFactory())
+    assert "show_sensitive" not in other.get(f"/api/v1/users/{user.username}/").json()
+    response = auth_api.patch("/api/v1/users/me/", {"show_sensitive": False}, format="json")
+    assert response.json()["show_sensitive"] is False
