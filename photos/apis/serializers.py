@@ -177,6 +177,10 @@ class PhotoDetailSerializer(PhotoSerializer):
         fields = [*PhotoSerializer.Meta.fields, "faces"]
         read_only_fields = fields
 
+    def to_representation(self, photo: Photo) -> dict:
+        # PhotoSerializer writes the card from the row (photo_card); the owner's part follows it.
+        return super().to_representation(photo) | {"faces": self.get_faces(photo)}
+
     @extend_schema_field(PhotoFacesSerializer(allow_null=True))
     def get_faces(self, photo: Photo) -> dict | None:
         from photos.faces.selectors import photo_faces_for
