@@ -128,9 +128,9 @@ def to_image_faces(found: list[tuple[np.ndarray, float]], share: tuple[float, fl
 
 class FaceDetector:
     def __init__(self, path: Path, *, num_threads: int = 1) -> None:
-        from recognition.inference import _interpreter_class
+        from recognition.inference import interpreter_class
 
-        self.interpreter = _interpreter_class()(model_path=str(path), num_threads=num_threads)
+        self.interpreter = interpreter_class()(model_path=str(path), num_threads=num_threads)
         self.interpreter.allocate_tensors()
         details = self.interpreter.get_input_details()[0]
         self.input, self.side = details["index"], int(details["shape"][1])

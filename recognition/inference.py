@@ -120,7 +120,7 @@ class Classifier:
         self.num_threads = num_threads
         self._preprocess = preprocess_input
         # From a path, TFLite maps the file: workers on one machine share its pages.
-        self._interpreter = _interpreter_class()(model_path=str(self.model_path), num_threads=num_threads)
+        self._interpreter = interpreter_class()(model_path=str(self.model_path), num_threads=num_threads)
         self._input_index = self._interpreter.get_input_details()[0]["index"]
         # The converter may list the two outputs in either order: tell them apart by width.
         outputs = {int(o["shape_signature"][-1]): o["index"] for o in self._interpreter.get_output_details()}
@@ -175,7 +175,7 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, np.float32(1e-12))
 
 
-def _interpreter_class() -> type:
+def interpreter_class() -> type:
     """Return the TFLite interpreter: LiteRT's standalone runtime when installed, else TensorFlow's."""
     try:
         # Same kernels and outputs, without importing TensorFlow: a worker stays ~200 MB, not ~800 MB.
