@@ -29,6 +29,7 @@ Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/) with th
 """
 
 import argparse
+import atexit
 import json
 import os
 import random
@@ -56,6 +57,8 @@ ENDPOINTS = ("feed", "photo", "search", "explore")
 GRIDS = ("feed", "search", "explore")  # pages of thumbnails
 MEDIA_INTERNAL = "/_protected_media/"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="load-bench-media-")
+# Removed however the run ends (--saturate, bench/request_cpu.py importing this module, an error).
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
 
 def _admin(server_url: str):
