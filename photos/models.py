@@ -327,4 +327,5 @@ from photos.faces.models import PhotoFaces  # noqa: E402, F401
 from photos.learned.models import LearnedTag, LearnedTagExample, LearnedTagVersion  # noqa: E402, F401
 from photos.moderation.models import ModerationAction, ModerationCase, Report  # noqa: E402, F401
 from photos.notifications.models import Notification  # noqa: E402, F401
+from photos.sensitive.models import NudityCheck  # noqa: E402, F401
 from photos.similar.models import PhotoDuplicate, PhotoEmbedding  # noqa: E402, F401

@@ -238,6 +238,24 @@ FACE_DETECTION = env.bool("FACE_DETECTION", default=True)
 FACE_DETECTION_MODELS = env.list(
     "FACE_DETECTION_MODELS", default=["face_detection_short_range", "face_detection_full_range"]
 )
+# Nudity: the worker runs NudeNet (320n on onnxruntime) on the same pixels and marks a photo sensitive
+# when an exposed intimate part scores NUDITY_THRESHOLD or more and at least NUDITY_MIN_SKIN of its box
+# is skin-coloured (NudeNet sees "exposed buttocks" in a colour wheel at 0.83, in a box 7% skin). An
+# owner's unmark of a photo the detector scored NUDITY_REVIEW_THRESHOLD or more waits for a moderator.
+NUDITY_DETECTION = env.bool("NUDITY_DETECTION", default=True)
+NUDITY_LABELS = env.list(
+    "NUDITY_LABELS",
+    default=[
+        "BUTTOCKS_EXPOSED",
+        "FEMALE_BREAST_EXPOSED",
+        "FEMALE_GENITALIA_EXPOSED",
+        "MALE_GENITALIA_EXPOSED",
+        "ANUS_EXPOSED",
+    ],
+)
+NUDITY_THRESHOLD = env.float("NUDITY_THRESHOLD", default=0.6)
+NUDITY_REVIEW_THRESHOLD = env.float("NUDITY_REVIEW_THRESHOLD", default=0.8)
+NUDITY_MIN_SKIN = env.float("NUDITY_MIN_SKIN", default=0.3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -99,7 +99,14 @@ class PhotoDetailApi(APIView):
             help_text="Becomes the owner's own (alt_text_source owner), even if the same as the draft; "
             "empty lets the worker draft one at the next tagging.",
         )
-        sensitive = serializers.BooleanField(required=False, help_text="Mark or unmark as sensitive (blurred).")
+        sensitive = serializers.BooleanField(
+            required=False,
+            help_text="Mark or unmark as sensitive (blurred). Unmarking a photo the nudity detector was confident "
+            "about asks a moderator instead: 202, the mark held meanwhile (nudity.review is pending).",
+        )
+        sensitive_note = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, help_text="For the moderator, with an unmark."
+        )
 
     def _own_photo(self, request, photo_id: int) -> Photo:
         photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
@@ -113,19 +120,23 @@ class PhotoDetailApi(APIView):
         explore_services.photo_view_record(user=request.user, photo=photo)
         return Response(PhotoDetailSerializer(photo, context={"request": request}).data)
 
-    @extend_schema(request=InputSerializer, responses=PhotoDetailSerializer)
+    @extend_schema(request=InputSerializer, responses={200: PhotoDetailSerializer, 202: PhotoDetailSerializer})
     def patch(self, request, photo_id: int):
         photo = self._own_photo(request, photo_id)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        sensitive = fields.pop("sensitive", None)
+        sensitive, note = fields.pop("sensitive", None), fields.pop("sensitive_note", "")
+        outcome = None
         with transaction.atomic():
             if fields:
                 services.photo_update(photo=photo, **fields)
             if sensitive is not None:
-                sensitive_services.photo_sensitive_set(photo=photo, sensitive=sensitive)
-        return Response(_photo_data(request, photo_id))
+                outcome = sensitive_services.photo_sensitive_owner_set(photo=photo, sensitive=sensitive, note=note)
+        accepted = outcome == "review"  # the unmark waits for a moderator
+        return Response(
+            _photo_data(request, photo_id), status=status.HTTP_202_ACCEPTED if accepted else status.HTTP_200_OK
+        )
 
     @extend_schema(responses={204: None})
     def delete(self, request, photo_id: int):

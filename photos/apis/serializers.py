@@ -166,20 +166,52 @@ class PhotoFacesSerializer(serializers.Serializer):
         return bool(found.unblurred_image)
 
 
+class NudityDetectionSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="NudeNet's class, e.g. FACE_FEMALE, BELLY_EXPOSED.")
+    score = serializers.FloatField()
+    box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4)
+    skin = serializers.FloatField(allow_null=True, help_text="Share of skin-coloured pixels in the box.")
+
+
+class PhotoNuditySerializer(serializers.Serializer):
+    score = serializers.FloatField(
+        help_text="The highest score of an exposed intimate part whose box shows skin (0 if none): what marks."
+    )
+    marked = serializers.BooleanField(help_text="The detector marked the photo sensitive.")
+    review = serializers.ChoiceField(
+        choices=["", "pending", "unmarked", "kept"], help_text="An unmark request: pending, or a moderator's decision."
+    )
+    detections = NudityDetectionSerializer(many=True)
+    model = serializers.CharField()
+
+
 class PhotoDetailSerializer(PhotoSerializer):
     """One photo, with what only its owner is shown."""
 
     faces = serializers.SerializerMethodField(
         help_text="Owner only (null for others, and until the worker has looked): the faces found on the photo."
     )
+    nudity = serializers.SerializerMethodField(
+        help_text="Owner only (null for others, and until the worker has looked): why it is, or is not, "
+        "marked sensitive by the nudity detector."
+    )
 
     class Meta(PhotoSerializer.Meta):
-        fields = [*PhotoSerializer.Meta.fields, "faces"]
+        fields = [*PhotoSerializer.Meta.fields, "faces", "nudity"]
         read_only_fields = fields
 
     def to_representation(self, photo: Photo) -> dict:
         # PhotoSerializer writes the card from the row (photo_card); the owner's part follows it.
-        return super().to_representation(photo) | {"faces": self.get_faces(photo)}
+        return super().to_representation(photo) | {"faces": self.get_faces(photo), "nudity": self.get_nudity(photo)}
+
+    @extend_schema_field(PhotoNuditySerializer(allow_null=True))
+    def get_nudity(self, photo: Photo) -> dict | None:
+        from photos.sensitive.selectors import photo_nudity_for
+
+        if photo.status == Photo.Status.PROCESSING:
+            return None
+        found = photo_nudity_for(photo=photo, viewer=self.context["request"].user)
+        return None if found is None else PhotoNuditySerializer(found).data
 
     @extend_schema_field(PhotoFacesSerializer(allow_null=True))
     def get_faces(self, photo: Photo) -> dict | None:

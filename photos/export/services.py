@@ -1,9 +1,11 @@
 """Writes of data exports: asking for one, building its zip in a worker, and letting it expire.
 
 The zip holds the display copies of the person's photos (the originals are gone once processed, and
-the copies are what the site shows) and JSON files: profile, photos with captions and tags (with the
-provenance of each auto tag), comments, likes, follows and viewing history. Only what the person
-made or did: no other person's photos, captions or comments.
+the copies are what the site shows) and JSON files: profile, photos with captions, alt text and tags
+(with the provenance of each auto tag) and what the worker's detectors found on them (faces: count and
+boxes; nudity: labels, boxes, the mark and any review), comments, likes, follows, viewing history and
+the tags the person taught the site. Only what the person made or did, or what the site worked out
+from it: no other person's photos, captions or comments.
 """
 
 import json
@@ -68,6 +70,48 @@ def _tags(photo: Photo) -> list[dict]:
     ]
 
 
+def _faces(photo: Photo) -> dict | None:
+    """Return what the face detector found (count and boxes: detection only, nobody identified), or None."""
+    found = getattr(photo, "faces", None)
+    if found is None:
+        return None
+    return {"count": found.count, "boxes": found.boxes, "model": found.model, "blurred": found.blur}
+
+
+def _nudity(photo: Photo) -> dict | None:
+    """Return what the nudity detector found and did, or None when it has not looked."""
+    check = getattr(photo, "nudity", None)
+    if check is None:
+        return None
+    return {
+        "score": check.score,
+        "marked_sensitive": check.marked,
+        "review": check.review,
+        "detections": check.detections,
+        "model": check.model,
+    }
+
+
+def _learned_tags(user: User) -> list[dict]:
+    """Return the tags the person taught the site: name, state, and which of their photos were the examples."""
+    learned = user.learned_tags.select_related("tag", "current").prefetch_related("examples").order_by("created_at")
+    return [
+        {
+            "tag": item.tag.name,
+            "state": item.state,
+            "active": item.is_active,
+            "created_at": item.created_at,
+            "examples": [
+                {"photo": example.photo_id, "positive": example.positive, "origin": example.origin}
+                for example in item.examples.all()
+            ],
+            "precision": item.current.precision if item.current else None,
+            "recall": item.current.recall if item.current else None,
+        }
+        for item in learned
+    ]
+
+
 def _records(user: User) -> dict[str, object]:
     """Return the JSON files of the zip but photos.json (written while the photos are copied)."""
     comments = Comment.objects.filter(author=user).order_by("created_at", "id")
@@ -97,6 +141,7 @@ def _records(user: User) -> dict[str, object]:
                 {"username": f.follower.username, "status": f.status, "since": f.created_at} for f in followers
             ],
         },
+        "learned_tags.json": _learned_tags(user),
         "history.json": [
             {"photo": view["photo_id"], "viewed_at": view["viewed_at"]}
             for view in PhotoView.objects.filter(user=user).order_by("viewed_at").values("photo_id", "viewed_at")
@@ -123,7 +168,12 @@ def data_export_build(*, export_id: int) -> DataExport | None:
 
 def _build(export: DataExport) -> None:
     user = export.user
-    photos = list(Photo.objects.filter(owner=user).prefetch_related("photo_tags__tag").order_by("created_at", "id"))
+    photos = list(
+        Photo.objects.filter(owner=user)
+        .select_related("faces", "nudity")
+        .prefetch_related("photo_tags__tag")
+        .order_by("created_at", "id")
+    )
     with tempfile.TemporaryFile() as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             listed = []
@@ -143,7 +193,12 @@ def _build(export: DataExport) -> None:
                         "created_at": photo.created_at,
                         "width": photo.width,
                         "height": photo.height,
+                        "alt_text": photo.alt_text,
+                        "alt_text_source": photo.alt_text_source,
                         "tags": _tags(photo),
+                        "sensitive": photo.is_sensitive,
+                        "faces": _faces(photo),
+                        "nudity": _nudity(photo),
                     }
                 )
                 if done % PROGRESS_EVERY == 0:

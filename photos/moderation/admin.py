@@ -83,6 +83,7 @@ class ModerationCaseAdmin(admin.ModelAdmin):
         _resolver(Action.WARN, "Warn its owner"),
         _resolver(Action.SUSPEND, "Suspend the owner's account"),
         _resolver(Action.DISMISS, "Dismiss (no action)"),
+        _resolver(Action.UNMARK, "Remove the photo's sensitive mark"),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationCase]:

@@ -5,7 +5,7 @@ from photos.moderation.models import Report
 
 
 class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label="What is wrong?", choices=Report.Reason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label="What is wrong?", choices=Report.reason_choices, widget=forms.RadioSelect)
     text = forms.CharField(
         label="Anything to add (optional)",
         required=False,

@@ -84,6 +84,9 @@ class Report(models.Model):
         HARASSMENT = "harassment", "Harassment or bullying"
         VIOLENCE = "violence", "Violence or threats"
         OTHER = "other", "Something else"
+        # Not one a person picks: the owner of a photo the nudity detector was confident about asked
+        # to remove its sensitive mark (photos.sensitive.services.photo_sensitive_owner_set).
+        UNMARK = "unmark", "The owner asks to remove the sensitive mark"
 
     case = models.ForeignKey(ModerationCase, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
@@ -102,6 +105,11 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.reporter_id} reported case {self.case_id} ({self.reason})"
 
+    @classmethod
+    def reason_choices(cls) -> list[tuple[str, str]]:
+        """Return the reasons a person may give when reporting (not an owner's unmark request)."""
+        return [(value, label) for value, label in cls.Reason.choices if value != cls.Reason.UNMARK]
+
 
 class ModerationAction(models.Model):
     """What a moderator did, to what, when and why: kept after the target and its case are gone."""
@@ -114,6 +122,7 @@ class ModerationAction(models.Model):
         DISMISS = "dismiss", "Dismiss"
         UNHIDE = "unhide", "Show again"
         UNSUSPEND = "unsuspend", "Lift suspension"
+        UNMARK = "unmark", "Remove the sensitive mark"
 
     case = models.ForeignKey(ModerationCase, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions")
     moderator = models.ForeignKey(

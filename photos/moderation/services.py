@@ -21,7 +21,7 @@ Action = ModerationAction.Kind
 ALREADY_REPORTED = "You have already reported this; it is waiting for review."
 # What each kind of target can have done to it (suspend acts on the person behind it).
 ACTIONS = {
-    "photo": {Action.HIDE, Action.DELETE, Action.WARN, Action.SUSPEND, Action.DISMISS},
+    "photo": {Action.HIDE, Action.DELETE, Action.WARN, Action.SUSPEND, Action.DISMISS, Action.UNMARK},
     "comment": {Action.HIDE, Action.DELETE, Action.WARN, Action.SUSPEND, Action.DISMISS},
     "account": {Action.WARN, Action.SUSPEND, Action.DISMISS},
 }
@@ -55,6 +55,8 @@ def report_create(*, reporter: User, target: Photo | Comment | User, reason: str
     content, an unknown reason, too long a text, or a second open report.
     """
     field = _target_field(target)
+    if reason == Report.Reason.UNMARK:
+        raise ValidationError({"reason": ["Choose one of the reasons offered."]})
     if target_owner(target).pk == reporter.pk:
         raise ValidationError({"target": ["You cannot report your own " + NOUNS[field] + "."]})
     report = Report(reporter=reporter, reason=reason, text=text.strip())
@@ -68,6 +70,24 @@ def report_create(*, reporter: User, target: Photo | Comment | User, reason: str
             ModerationCase.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1, last_reported_at=now)
     except IntegrityError:
         raise ValidationError({"target": [ALREADY_REPORTED]}) from None
+    return report
+
+
+def sensitive_review_request(*, photo: Photo, text: str = "") -> Report:
+    """Put an owner's request to remove their photo's sensitive mark in the queue (the mark stays meanwhile).
+
+    It joins the photo's open case (reports about it included) as the owner's own report, reason
+    ``unmark``, so staff see it in the queue like any report, and the owner is told the outcome.
+    Asking twice while it waits changes nothing.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        case = _open_case("photo", photo)
+        report, created = Report.objects.get_or_create(
+            case=case, reporter_id=photo.owner_id, defaults={"reason": Report.Reason.UNMARK, "text": text.strip()}
+        )
+        if created:
+            ModerationCase.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1, last_reported_at=now)
     return report
 
 
@@ -94,7 +114,14 @@ def _reason_check(reason: str) -> str:
     return reason
 
 
-def _outcome_message(kind: str, action: str) -> str:
+def _outcome_message(kind: str, action: str, reason: str = "") -> str:
+    if reason == Report.Reason.UNMARK:
+        if action == Action.UNMARK:
+            return "A moderator reviewed your photo and removed its sensitive mark: it is shown sharp again."
+        return (
+            "A moderator reviewed your photo and kept its sensitive mark: it stays blurred for people "
+            "who have not chosen to see sensitive content."
+        )
     noun = NOUNS[kind]
     if action == Action.DISMISS:
         return f"We reviewed the {noun} you reported and found it does not break our rules. Thank you for telling us."
@@ -107,8 +134,9 @@ def case_resolve(*, case: ModerationCase, moderator: User, action: str, reason: 
     hide: the photo or comment is shown to nobody but its owner (and staff); delete: it is deleted
     with its files; warn: its owner gets a notice quoting ``reason``; suspend: the person behind it
     can no longer sign in, their API tokens are revoked and all their content is hidden; dismiss:
-    nothing is done. Raise ValidationError for a closed case, an action that does not apply to the
-    target, or a missing reason.
+    nothing is done; unmark: the photo's sensitive mark is removed (an owner's request granted; any
+    other action keeps it). Raise ValidationError for a closed case, an action that does not apply to
+    the target, or a missing reason.
     """
     reason = _reason_check(reason)
     with transaction.atomic():
@@ -128,13 +156,17 @@ def case_resolve(*, case: ModerationCase, moderator: User, action: str, reason: 
             target_id=case.target_id,
             reason=reason,
         )
-        reporter_ids = list(case.reports.values_list("reporter_id", flat=True))
+        reports = list(case.reports.values_list("reporter_id", "reason"))
         case.status = ModerationCase.Status.DISMISSED if action == Action.DISMISS else ModerationCase.Status.ACTIONED
         case.resolved_at = timezone.now()
         case.save(update_fields=["status", "resolved_at"])
-        for reporter_id in reporter_ids:
-            notice_create_on_commit(recipient_id=reporter_id, message=_outcome_message(kind, action))
+        for reporter_id, reported_why in reports:
+            notice_create_on_commit(recipient_id=reporter_id, message=_outcome_message(kind, action, reported_why))
         _apply(action=action, kind=kind, target=target, subject=subject, reason=reason)
+        if kind == "photo" and action != Action.DELETE:
+            from photos.sensitive.services import photo_review_settle
+
+            photo_review_settle(photo=target, unmarked=action == Action.UNMARK)
     return logged
 
 
@@ -152,6 +184,10 @@ def _apply(*, action: str, kind: str, target, subject: User, reason: str) -> Non
         notice_create_on_commit(recipient_id=subject.pk, message=f"A moderator warned you about {what}: {reason}")
     elif action == Action.SUSPEND:
         user_suspend(user=subject)
+    elif action == Action.UNMARK:
+        from photos.sensitive.services import photo_sensitive_set
+
+        photo_sensitive_set(photo=target, sensitive=False)
 
 
 def comments_hide(*, comment_ids: list[int], hidden: bool = True) -> int:

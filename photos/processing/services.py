@@ -50,6 +50,7 @@ class _Prepared:
     rendered: RenderedPhoto | None
     network_input: "PhotoViews"
     faces: list | None = None  # detected on the same pixels; None: not looked at
+    nudity: list | None = None  # NudeNet's detections on the same pixels; None: not looked at
 
 
 def decode_limits() -> dict:
@@ -83,7 +84,13 @@ def _prepare(photo: Photo) -> _Prepared | str:
     except RenderFailed as failure:
         return failure.reason
     views = pipeline.image_views(rendered.pixels)
-    return _Prepared(photo=photo, rendered=rendered, network_input=views, faces=faces.faces_detect(rendered.pixels))
+    return _Prepared(
+        photo=photo,
+        rendered=rendered,
+        network_input=views,
+        faces=faces.faces_detect(rendered.pixels),
+        nudity=sensitive.nudity_detect(rendered.pixels),
+    )
 
 
 def _predict(prepared: Sequence[_Prepared]) -> tuple[list, "np.ndarray"]:
@@ -129,12 +136,14 @@ def _store(prepared: Sequence[_Prepared], predictions: Sequence, embeddings: "np
                 fields |= {"height": p.rendered.height} | ({} if keep else {"original": ""})
                 Photo.objects.filter(pk=p.photo.pk).update(**fields)
                 faces.photo_faces_store(photo=p.photo, faces=p.faces)
+                sensitive.photo_nudity_store(photo=p.photo, found=p.nudity)
             results = [(p.photo, tags) for p, tags in zip(prepared, predictions, strict=True)]
             tagging.photos_auto_tags_replace(results=results, **pipeline.versions())
             for p in prepared:
                 # Mentioned people are told once they can see the photo: now, not at upload.
                 notifications.mentions_notify_on_commit(author=p.photo.owner, photo=p.photo, text=p.photo.caption)
-            # A photo marked sensitive while processing gets its blurred thumbnail now that it has copies.
+            # A photo marked sensitive while processing (by its owner, or just now by the nudity detector)
+            # gets its blurred thumbnail now that it has copies.
             made = [p.photo.pk for p in prepared if p.rendered is not None]
             transaction.on_commit(lambda: sensitive.photos_blur_refresh(photo_ids=made))
             if not keep:

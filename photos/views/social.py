@@ -23,6 +23,7 @@ from photos.models import Follow, PhotoTag
 from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
 from photos.processing.services import photo_processing_retry
+from photos.sensitive import selectors as sensitive_selectors
 from photos.similar import selectors as similar_selectors
 from photos.similar.vectors import SIMILAR_MIN_SIMILARITY
 from photos.throttles import (
@@ -212,6 +213,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "similar_minimum": SIMILAR_MIN_SIMILARITY,
         "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
         "faces": faces_selectors.photo_faces_for(photo=photo, viewer=request.user),
+        "nudity": sensitive_selectors.photo_nudity_for(photo=photo, viewer=request.user),
     }
     return render(request, "photos/photo_detail.html", context)
 

@@ -31,7 +31,7 @@ class ReportsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         target = serializers.CharField(help_text=TARGET_HELP)
-        reason = serializers.ChoiceField(choices=Report.Reason.choices)
+        reason = serializers.ChoiceField(choices=Report.reason_choices())
         text = serializers.CharField(required=False, allow_blank=True, max_length=REPORT_TEXT_MAX_LENGTH)
 
         def validate_target(self, value: str) -> tuple[str, str]:

@@ -2,13 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from photos import selectors
 from photos.sensitive import services
+
+OUTCOMES = {
+    "marked": "Marked sensitive: shown blurred.",
+    "unmarked": "No longer sensitive.",
+    "review": "The nudity detector was confident about this photo, so a moderator will look at it before "
+    "the mark goes; it stays blurred until then, and you will be told the outcome.",
+}
 
 
 @require_POST
@@ -18,8 +25,14 @@ def photo_sensitive(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(viewer=request.user, photo_id=photo_id)
     if photo.owner_id != request.user.pk:
         raise PermissionDenied("Only the owner can mark this photo.")
-    services.photo_sensitive_set(photo=photo, sensitive=request.POST.get("sensitive") == "1")
-    messages.success(request, "Marked sensitive: shown blurred." if photo.is_sensitive else "No longer sensitive.")
+    try:
+        outcome = services.photo_sensitive_owner_set(
+            photo=photo, sensitive=request.POST.get("sensitive") == "1", note=request.POST.get("note", "")[:500]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.message_dict["sensitive"]))
+        return redirect(photo)
+    messages.success(request, OUTCOMES[outcome])
     return redirect(photo)
 
 

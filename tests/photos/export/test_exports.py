@@ -84,6 +84,48 @@ def test_the_zip_holds_the_display_copies_and_the_records_as_json(person, django
     assert b"bob's secret caption" not in everything and b"bob says hi" not in everything  # only ann's own
 
 
+def test_the_zip_says_what_the_detectors_found_on_each_photo_and_what_the_person_taught(
+    person, settings, django_capture_on_commit_callbacks
+):
+    from photos import services
+    from photos.faces.models import PhotoFaces
+    from photos.learned.models import LearnedTag, LearnedTagExample
+    from photos.models import Tag
+    from tests.helpers import processed, sample_upload
+
+    astronaut = processed(services.photo_create(owner=person, image=sample_upload("astronaut")))  # the real worker
+    PhotoFaces.objects.filter(photo=astronaut).update(blur=True)
+    space = LearnedTag.objects.create(owner=person, tag=Tag.objects.create(name="space"), is_active=True)
+    LearnedTagExample.objects.create(learned_tag=space, photo=astronaut, positive=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        export = data_export_request(user=person)
+    data_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    archive = _zip(export)
+    listed = {p["id"]: p for p in json.loads(archive.read("photos.json"))}
+    found = listed[astronaut.pk]
+    assert found["faces"]["count"] == 1 and found["faces"]["blurred"] is True
+    left, top, right, bottom = found["faces"]["boxes"][0]
+    assert 0.25 < left < right < 0.65 and 0.05 < top < bottom < 0.45  # Eileen Collins' face
+    assert found["nudity"]["marked_sensitive"] is False and found["nudity"]["score"] == 0.0
+    assert [d["label"] for d in found["nudity"]["detections"]] == ["FACE_FEMALE"]
+    assert found["sensitive"] is False and {"alt_text", "alt_text_source"} <= found.keys()
+    never_processed = next(p for p in listed.values() if p["caption"] == "second")
+    assert never_processed["faces"] is None and never_processed["nudity"] is None  # not looked at, not "none"
+    learned = json.loads(archive.read("learned_tags.json"))
+    assert learned == [
+        {
+            "tag": "space",
+            "state": "training",
+            "active": True,
+            "created_at": learned[0]["created_at"],
+            "examples": [{"photo": astronaut.pk, "positive": True, "origin": "picked"}],
+            "precision": None,
+            "recall": None,
+        }
+    ]
+
+
 def test_the_page_and_api_start_poll_and_download_only_for_the_owner(person, client):
     client.force_login(person)
     assert client.post(reverse("data_export")).status_code == 302
