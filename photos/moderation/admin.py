@@ -150,14 +150,34 @@ def _content(request: HttpRequest):
         if not staff_may_see(None, target):
             audit.info("staff %s saw %s photo %s in the moderation queue", request.user, target.visibility, target.pk)
         return format_html(
-            '<a href="{}"><img src="{}" width="96" height="96" alt="" class="admin-thumb"></a>{} {}',
+            '<a href="{}"><img src="{}" width="96" height="96" alt="" class="admin-thumb"></a>{} {}{}',
             link,
             target.thumbnail.url,
             hidden,
             target.caption[:120],
+            _nudity_summary(target),
         )
 
     return content
+
+
+def _nudity_summary(photo) -> str:
+    """Return what the nudity detector saw on the photo, for deciding an owner's unmark request."""
+    check = getattr(photo, "nudity", None)
+    if check is None:
+        return ""
+    seen = ", ".join(
+        f"{d['label'].lower().replace('_', ' ')} {d['score']:.2f}"
+        + ("" if d.get("skin") is None else f" (skin {d['skin']:.0%})")
+        for d in check.detections[:4]
+    )
+    marked = "marked it" if check.marked else "did not mark it"
+    return format_html(
+        '<br><small class="nudity">Nudity detector: {}, {}; saw: {}</small>',
+        f"{check.score:.2f}",
+        marked,
+        seen or "nothing",
+    )
 
 
 @admin.register(ModerationAction)

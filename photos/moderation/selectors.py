@@ -32,6 +32,6 @@ def moderation_queue(*, status: str | None = ModerationCase.Status.OPEN) -> Quer
     One row per reported thing (its reports gather in the case), with the target and its owner loaded.
     """
     cases = ModerationCase.objects.all() if status is None else ModerationCase.objects.filter(status=status)
-    return cases.select_related("photo__owner", "comment__author", "comment__photo", "account").order_by(
-        "-report_count", "-last_reported_at", "-id"
-    )
+    return cases.select_related(
+        "photo__owner", "photo__nudity", "comment__author", "comment__photo", "account"
+    ).order_by("-report_count", "-last_reported_at", "-id")
