@@ -106,15 +106,23 @@ def render_original(
         scale = display_side / max(pixels.size)
         size = (max(1, round(pixels.width * scale)), max(1, round(pixels.height * scale)))
         display = pixels.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    factor = max(1, min(display.size) // round(thumb_side * _REDUCED_MIN_RATIO))
-    reduced = display.reduce(factor) if factor > 1 else display
+    pixels = reduced_pixels(display, thumb_side)
     return RenderedPhoto(
         image=_encode(display),
-        thumbnail=_encode(_square(reduced, thumb_side)),
+        thumbnail=_encode(_square(pixels, thumb_side)),
         width=display.width,
         height=display.height,
-        pixels=reduced,
+        pixels=pixels,
     )
+
+
+def reduced_pixels(display: Image.Image, thumb_side: int = THUMB_SIDE) -> Image.Image:
+    """Return ``display`` reduced by a whole factor, its short side still 1.15 x the thumbnail's or more.
+
+    What the thumbnail, the CNN input and the detectors are cut from (``RenderedPhoto.pixels``).
+    """
+    factor = max(1, min(display.size) // round(thumb_side * _REDUCED_MIN_RATIO))
+    return display.reduce(factor) if factor > 1 else display
 
 
 def _square(img: Image.Image, side: int) -> Image.Image:

@@ -27,7 +27,7 @@ from photos.imaging import generated_name
 from photos.learned import training as learned
 from photos.models import Photo, originals_storage
 from photos.notifications import services as notifications
-from photos.processing.render import RenderedPhoto, RenderFailed, render_original
+from photos.processing.render import RenderedPhoto, RenderFailed, reduced_pixels, render_original
 from photos.sensitive import services as sensitive
 from photos.similar import services as similar
 
@@ -275,6 +275,42 @@ def photos_retag(*, photo_ids: Sequence[int]) -> int:
     done = photos_process(photo_ids=from_original) if from_original else 0
     rest = [photo_id for photo_id in photo_ids if photo_id not in set(from_original)]
     return done + (tagging.photos_tag(photo_ids=rest, force=True) if rest else 0)
+
+
+def photos_detect(*, photo_ids: Sequence[int]) -> int:
+    """Run the face and nudity detectors that have not looked at these tagged photos yet; return how many did.
+
+    For photos processed before a detector existed (or while it was switched off): the detectors read
+    the display copy, reduced as the worker reduces the pixels it decodes, and store what they find
+    as the worker would, the nudity detector's mark (a first look) and its blurred thumbnail included.
+    What a detector stored before is kept: only the missing looks are taken.
+    """
+    from PIL import Image
+
+    from photos.tagging import DECODE_ERRORS
+
+    photos = Photo.objects.filter(pk__in=photo_ids, status=Photo.Status.TAGGED).exclude(image="")
+    done = 0
+    for photo in photos.select_related("faces", "nudity").order_by("pk"):
+        need_faces, need_nudity = not hasattr(photo, "faces"), not hasattr(photo, "nudity")
+        if not (need_faces or need_nudity):
+            continue
+        try:
+            with photo.image.open("rb") as source, Image.open(source) as image:
+                pixels = reduced_pixels(image.convert("RGB"))
+        except DECODE_ERRORS as error:  # a missing file is an OSError too
+            logger.warning("Photo %s: its display copy cannot be read (%s)", photo.pk, type(error).__name__)
+            continue
+        found_faces = faces.faces_detect(pixels) if need_faces else None
+        found_nudity = sensitive.nudity_detect(pixels) if need_nudity else None
+        if found_faces is None and found_nudity is None:
+            continue  # both switched off
+        with transaction.atomic():
+            faces.photo_faces_store(photo=photo, faces=found_faces)
+            if sensitive.photo_nudity_store(photo=photo, found=found_nudity):
+                transaction.on_commit(lambda photo_id=photo.pk: sensitive.photos_blur_refresh(photo_ids=[photo_id]))
+        done += 1
+    return done
 
 
 def photos_mark_timed_out(*, photo_ids: Sequence[int], seconds: int) -> None:

@@ -1,0 +1,52 @@
+"""manage.py detect: the face and nudity detectors look at photos processed before they existed."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from photos import services
+from photos.faces.models import PhotoFaces
+from photos.sensitive.models import NudityCheck
+from tests.helpers import processed, sample_upload
+from tests.photos.sensitive.test_nudity import AS_IF_NUDE
+
+pytestmark = pytest.mark.django_db
+
+
+def _processed_without_detectors(settings, owner, name: str):
+    settings.FACE_DETECTION, settings.NUDITY_DETECTION = False, False
+    photo = processed(services.photo_create(owner=owner, image=sample_upload(name)))
+    settings.FACE_DETECTION, settings.NUDITY_DETECTION = True, True
+    assert not PhotoFaces.objects.filter(photo=photo).exists() and not NudityCheck.objects.filter(photo=photo).exists()
+    return photo
+
+
+def test_it_counts_faces_and_checks_nudity_on_real_photos_once(user, settings, django_capture_on_commit_callbacks):
+    astronaut = _processed_without_detectors(settings, user, "astronaut")
+    coffee = _processed_without_detectors(settings, user, "coffee")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("detect", stdout=out, stderr=err)
+    assert "Detectors looked at 2 of 2 photos." in out.getvalue() and "detectors: 100%" in err.getvalue()
+    assert PhotoFaces.objects.get(photo=astronaut).count == 1 and PhotoFaces.objects.get(photo=coffee).count == 0
+    check = NudityCheck.objects.get(photo=astronaut)
+    assert [d["label"] for d in check.detections] == ["FACE_FEMALE"] and check.score == 0.0 and not check.marked
+    assert NudityCheck.objects.get(photo=coffee).detections == []
+
+    PhotoFaces.objects.filter(photo=coffee).update(count=5)  # what a detector stored is kept
+    out = io.StringIO()
+    call_command("detect", stdout=out, stderr=io.StringIO())
+    assert "Detectors looked at 0 of 0 photos." in out.getvalue()
+    assert PhotoFaces.objects.get(photo=coffee).count == 5
+
+
+def test_a_first_look_marks_and_blurs_as_the_worker_would(user, settings, django_capture_on_commit_callbacks):
+    astronaut = _processed_without_detectors(settings, user, "astronaut")
+    PhotoFaces.objects.create(photo=astronaut, count=1, boxes=[[0.3, 0.1, 0.6, 0.4]], model="earlier")
+    for name, value in AS_IF_NUDE.items():
+        setattr(settings, name, value)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("detect", stdout=io.StringIO(), stderr=io.StringIO())
+    astronaut.refresh_from_db()
+    assert astronaut.is_sensitive and NudityCheck.objects.get(photo=astronaut).marked and astronaut.blurred_thumbnail
+    assert PhotoFaces.objects.get(photo=astronaut).model == "earlier"  # only the missing look was taken
