@@ -21,6 +21,7 @@ from photos.models import Block, Comment, Follow, Like, Photo, PhotoTag, PhotoVi
 from photos.moderation import services as moderation_services
 from photos.moderation.admin import ReasonActionForm
 from photos.people import services as account_services
+from photos.sensitive.models import NudityCheck
 
 audit = logging.getLogger("socialsite.audit")
 
@@ -113,6 +114,27 @@ class PhotoTagInline(admin.TabularInline):
         return False
 
 
+class NudityCheckInline(admin.StackedInline):
+    """What the nudity detector found on the photo: why it is, or is not, marked sensitive."""
+
+    model = NudityCheck
+    extra = 0
+    fields = ["score", "marked", "review", "detections", "model", "checked_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name = verbose_name_plural = "nudity detector"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Read with the photo: whoever may view photos reads why one is marked.
+        return request.user.has_perm("photos.view_photo")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 def _preview(request: HttpRequest):
     """Return the thumbnail column for this request: a picture only where the staff member may see it."""
     if not hasattr(request, "photo_preview"):
@@ -142,7 +164,7 @@ class PhotoAdmin(DeletesThroughServices, admin.ModelAdmin):
         "comment_count",
         "created_at",
     ]
-    list_filter = ["status", "visibility", "is_hidden", "alt_text_source", "created_at"]
+    list_filter = ["status", "visibility", "is_hidden", "is_sensitive", "alt_text_source", "created_at"]
     search_fields = ["caption", "owner__username", "photo_tags__tag__name"]
     list_select_related = ["owner"]
     fields = [
@@ -152,14 +174,15 @@ class PhotoAdmin(DeletesThroughServices, admin.ModelAdmin):
         "alt_text_source",
         "visibility",
         "is_hidden",
+        "is_sensitive",
         "status",
         "status_reason",
         "created_at",
     ]
-    readonly_fields = ["owner", "alt_text_source", "is_hidden", "status", "status_reason", "created_at"]
+    readonly_fields = ["owner", "alt_text_source", "is_hidden", "is_sensitive", "status", "status_reason", "created_at"]
     date_hierarchy = "created_at"
     actions = ["hide_photos", "unhide_photos"]
-    inlines = [PhotoTagInline]
+    inlines = [PhotoTagInline, NudityCheckInline]
 
     class Media:
         css = {"all": ["css/admin.css"]}

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from photos.models import Comment, Follow, Like, Photo, PhotoTag, User
+from photos.sensitive.models import NudityCheck
 from tests.factories import CommentFactory, FollowFactory, LikeFactory, PhotoFactory, PhotoTagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,15 @@ def staff_with(*codenames: str) -> User:
 
 
 def inline_management(photo: Photo) -> dict:
-    """Return the management form of the read-only tag inline, which every change POST carries."""
+    """Return the management forms of the read-only inlines (tags, nudity check), which every change POST carries."""
     count = str(photo.photo_tags.count())
-    return {"photo_tags-TOTAL_FORMS": count, "photo_tags-INITIAL_FORMS": count}
+    checks = str(int(NudityCheck.objects.filter(photo=photo).exists()))
+    return {
+        "photo_tags-TOTAL_FORMS": count,
+        "photo_tags-INITIAL_FORMS": count,
+        "nudity-TOTAL_FORMS": checks,
+        "nudity-INITIAL_FORMS": checks,
+    }
 
 
 def test_editing_a_caption_in_admin_rebuilds_hashtags_and_the_search_index(admin_client_):

@@ -126,6 +126,8 @@ def test_admin_edits_alt_text_through_the_service(client, drafted):
             "alt_text": "A cat on a rug",
             "photo_tags-TOTAL_FORMS": 0,
             "photo_tags-INITIAL_FORMS": 0,
+            "nudity-TOTAL_FORMS": 0,
+            "nudity-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -136,6 +136,8 @@ def test_unmarking_a_confident_mark_waits_for_a_moderator_who_can_remove_it(
     moderator = staff_with("view_moderationcase", "change_moderationcase", "view_photo", "view_private")
     queue = _browser(moderator).get(reverse("admin:photos_moderationcase_changelist")).content.decode()
     assert photo.thumbnail.url in queue and "Nudity detector: 0.7" in queue and "saw: face female 0.7" in queue
+    photo_admin = _browser(moderator).get(reverse("admin:photos_photo_change", args=[photo.pk])).content.decode()
+    assert "Nudity detector" in photo_admin and "FACE_FEMALE" in photo_admin  # why it was marked
     _queue_act(client, moderator, case, "unmark", django_capture_on_commit_callbacks)
     photo.refresh_from_db()
     assert not photo.is_sensitive and not photo.blurred_thumbnail
