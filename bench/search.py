@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark search at scale: p50/p95 of the search API next to the bare SQL, on PostgreSQL.
+"""Benchmark search at scale: p50/p95 of the search API next to the bare SQL, on PostgreSQL; feed and Explore too.
 
 Seeds a synthetic site (200,000 photos, 10,000 users by default, with `manage.py seed`) into its
 own database, then asks the search API 20 fixed queries (common and rare tags, categories, CNN
@@ -229,6 +229,9 @@ def main() -> None:
             ("search_page2", get("/api/v1/search/", q="animal")[2]["next"], {}),
             # Not one of the 20: two categories that each cover a large part of the site.
             ("search_animal_pet", "/api/v1/search/", {"q": "animal pet"}),
+            # The other two lists of the load mix, for the same viewer (the most followed accounts).
+            ("feed", "/api/v1/feed/", {}),
+            ("explore", "/api/v1/recommendations/", {}),
         ]:
             samples = [get(url, **params)[0] for _ in range(args.rounds)]
             extra[f"{label}_p95_ms"] = round(_percentile(samples, 95), 1)
