@@ -15,15 +15,14 @@ from photos import selectors, services
 from photos.cursors import InvalidCursor
 from photos.explore import services as explore_services
 from photos.explore.history import interests_for
-from photos.faces import selectors as faces_selectors
 from photos.forms import CommentForm, ProfileForm, SignupForm, UploadForm
 from photos.imaging import ACCEPTED, UploadRejected
 from photos.limits import COMMENT_MAX_LENGTH, FEED_PAGE_SIZE, PAGE_SIZE, SIMILAR_PAGE_SIZE
 from photos.models import Follow, PhotoTag
 from photos.people import services as account_services
 from photos.people.selectors import follow_status_expression
+from photos.processing.selectors import photo_findings_for
 from photos.processing.services import photo_processing_retry
-from photos.sensitive import selectors as sensitive_selectors
 from photos.similar import selectors as similar_selectors
 from photos.similar.vectors import SIMILAR_MIN_SIMILARITY
 from photos.throttles import (
@@ -212,9 +211,9 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "similar": similar_selectors.photos_similar_to(photo=photo, viewer=request.user, limit=SIMILAR_PAGE_SIZE),
         "similar_minimum": SIMILAR_MIN_SIMILARITY,
         "duplicate_of": similar_selectors.photo_duplicate_of(photo=photo, viewer=request.user),
-        "faces": faces_selectors.photo_faces_for(photo=photo, viewer=request.user),
-        "nudity": sensitive_selectors.photo_nudity_for(photo=photo, viewer=request.user),
     }
+    found = photo_findings_for(photo=photo, viewer=request.user)
+    context |= {"faces": found.faces, "nudity": found.nudity}
     return render(request, "photos/photo_detail.html", context)
 
 

@@ -190,3 +190,22 @@ def test_no_one_can_file_an_unmark_request_as_a_report(user):
         report_create(reporter=user, target=photo, reason="unmark")
     form = _browser(user).get(reverse("photo_report", args=[photo.pk])).content.decode()
     assert 'value="unmark"' not in form and 'value="nudity"' in form
+
+
+def test_the_owners_findings_cost_one_query_and_others_none(user, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    photo = _upload(user, "astronaut", django_capture_on_commit_callbacks)
+    counts = {}
+    for who, client in (("owner", client_for(user)), ("other", client_for(UserFactory()))):
+        client.get(f"/api/v1/photos/{photo.pk}/")  # warm: the session, the view record
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/api/v1/photos/{photo.pk}/").json()
+        counts[who] = [q["sql"] for q in queries.captured_queries]
+        assert (body["faces"] is not None, body["nudity"] is not None) == (
+            (True, True) if who == "owner" else (False, False)
+        )
+    found = [sql for sql in counts["owner"] if "photos_photofaces" in sql or "photos_nuditycheck" in sql]
+    assert len(found) == 1 and "photos_nuditycheck" in found[0] and "photos_photofaces" in found[0]
+    assert len(counts["owner"]) == len(counts["other"]) + 1
