@@ -234,8 +234,7 @@ def main() -> None:
     results = {}
     false_positives = {}
     from recognition.nudity import EXPLICIT
-    os.environ.setdefault("DJANGO_DEBUG", "1")  # settings only read, for the worker's thresholds
-    from socialsite.settings import NUDITY_MIN_SKIN, NUDITY_THRESHOLD
+    from socialsite.settings_recognition import NUDITY_MIN_SKIN, NUDITY_THRESHOLD
 
     nudenet = NudeNet(args.threads)
     results["nudenet_320n_display_copy"], _ = _measure(nudenet, photos, args.repeat)
