@@ -12,4 +12,3 @@ def photo_blurred_for(photo: Photo, viewer: Viewer) -> bool:
     if not viewer.is_authenticated:
         return True
     return not (viewer.show_sensitive or viewer.pk == photo.owner_id)
-
