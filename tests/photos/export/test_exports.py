@@ -88,15 +88,21 @@ def test_the_zip_says_what_the_detectors_found_on_each_photo_and_what_the_person
     person, settings, django_capture_on_commit_callbacks
 ):
     from photos import services
+    from photos.faces.blur import face_blur_apply, faces_blur_set
     from photos.faces.models import PhotoFaces
     from photos.learned.models import LearnedTag, LearnedTagExample
     from photos.models import Tag
     from tests.helpers import processed, sample_upload
 
     astronaut = processed(services.photo_create(owner=person, image=sample_upload("astronaut")))  # the real worker
-    PhotoFaces.objects.filter(photo=astronaut).update(blur=True)
+    coffee = processed(services.photo_create(owner=person, image=sample_upload("coffee")))
+    with django_capture_on_commit_callbacks(execute=False):
+        faces_blur_set(photo=astronaut, blur=True)
+    assert face_blur_apply(photo_id=astronaut.pk)  # as the worker does
+    astronaut.refresh_from_db()
     space = LearnedTag.objects.create(owner=person, tag=Tag.objects.create(name="space"), is_active=True)
     LearnedTagExample.objects.create(learned_tag=space, photo=astronaut, positive=True)
+    LearnedTag.objects.create(owner=UserFactory(), tag=Tag.objects.create(name="someone else's"), is_active=True)
     with django_capture_on_commit_callbacks(execute=False):
         export = data_export_request(user=person)
     data_export_build(export_id=export.pk)
@@ -105,6 +111,10 @@ def test_the_zip_says_what_the_detectors_found_on_each_photo_and_what_the_person
     listed = {p["id"]: p for p in json.loads(archive.read("photos.json"))}
     found = listed[astronaut.pk]
     assert found["faces"]["count"] == 1 and found["faces"]["blurred"] is True
+    assert found["faces"]["boxes"] == PhotoFaces.objects.get(photo=astronaut).boxes
+    with astronaut.image.open("rb") as served:  # the copy the site serves: the blurred one
+        assert archive.read(found["file"]) == served.read()
+    assert listed[coffee.pk]["faces"] == {"count": 0, "boxes": [], "model": found["faces"]["model"], "blurred": False}
     left, top, right, bottom = found["faces"]["boxes"][0]
     assert 0.25 < left < right < 0.65 and 0.05 < top < bottom < 0.45  # Eileen Collins' face
     assert found["nudity"]["marked_sensitive"] is False and found["nudity"]["score"] == 0.0
