@@ -8,7 +8,7 @@ site, run it beside the workers at a quiet hour (each photo costs about 35 ms of
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from tqdm import tqdm
 
@@ -24,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="at most this many photos")
 
     def handle(self, *args, batch_size: int, limit: int | None, verbosity: int, **options) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        if limit is not None and limit < 0:
+            raise CommandError("--limit cannot be negative.")
         missing = Q()
         if settings.FACE_DETECTION:
             missing |= Q(faces__isnull=True)

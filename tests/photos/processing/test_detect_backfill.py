@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from photos import services
 from photos.faces.models import PhotoFaces
@@ -50,3 +50,27 @@ def test_a_first_look_marks_and_blurs_as_the_worker_would(user, settings, django
     astronaut.refresh_from_db()
     assert astronaut.is_sensitive and NudityCheck.objects.get(photo=astronaut).marked and astronaut.blurred_thumbnail
     assert PhotoFaces.objects.get(photo=astronaut).model == "earlier"  # only the missing look was taken
+
+
+def test_it_works_in_batches_up_to_a_limit(user, settings, django_capture_on_commit_callbacks):
+    astronaut, coffee, rocket = (
+        _processed_without_detectors(settings, user, n) for n in ("astronaut", "coffee", "rocket")
+    )
+    settings.NUDITY_DETECTION = False  # faces only: the backfill of face counts
+    out, err = io.StringIO(), io.StringIO()
+    call_command("detect", "--batch-size", "1", "--limit", "2", stdout=out, stderr=err)
+    assert "Detectors looked at 2 of 2 photos." in out.getvalue() and "2/2" in err.getvalue()
+    counts = dict(PhotoFaces.objects.values_list("photo_id", "count"))
+    assert counts == {astronaut.pk: 1, coffee.pk: 0}  # oldest first; the rocket waits for the next run
+    assert not NudityCheck.objects.exists()
+
+    out = io.StringIO()
+    call_command("detect", "--batch-size", "2", stdout=out, stderr=io.StringIO())
+    assert "Detectors looked at 1 of 1 photos." in out.getvalue()
+    assert PhotoFaces.objects.get(photo=rocket).count == 0
+
+
+@pytest.mark.parametrize("args", [["--batch-size", "0"], ["--limit", "-1"]])
+def test_bad_arguments_are_refused_clearly(args):
+    with pytest.raises(CommandError, match="--"):
+        call_command("detect", *args, stdout=io.StringIO(), stderr=io.StringIO())
