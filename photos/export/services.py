@@ -17,7 +17,6 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -68,6 +67,18 @@ def _tags(photo: Photo) -> list[dict]:
         }
         for tag in photo.photo_tags.all()
     ]
+
+
+def _own_copy(photo: Photo):
+    """Return the photo's display copy as its owner posted it: the one kept sharp when the site shows faces blurred.
+
+    The blur protects the people in the photo from everyone else; the person asking for their data
+    posted the sharp photo and gets it back (its copy lives on the originals' storage, never served).
+    """
+    found = getattr(photo, "faces", None)
+    if found is not None and found.unblurred_image:
+        return found.unblurred_image
+    return photo.image
 
 
 def _faces(photo: Photo) -> dict | None:
@@ -180,8 +191,9 @@ def _build(export: DataExport) -> None:
             for done, photo in enumerate(photos, start=1):
                 entry = None
                 if photo.image:
-                    entry = f"photos/{photo.pk}{PurePosixPath(photo.image.name).suffix or '.jpg'}"
-                    with default_storage.open(photo.image.name) as image:
+                    copy = _own_copy(photo)
+                    entry = f"photos/{photo.pk}{PurePosixPath(copy.name).suffix or '.jpg'}"
+                    with copy.open("rb") as image:
                         # JPEG is compressed already: stored, not deflated again.
                         archive.writestr(entry, image.read(), compress_type=zipfile.ZIP_STORED)
                 listed.append(

@@ -112,8 +112,10 @@ def test_the_zip_says_what_the_detectors_found_on_each_photo_and_what_the_person
     found = listed[astronaut.pk]
     assert found["faces"]["count"] == 1 and found["faces"]["blurred"] is True
     assert found["faces"]["boxes"] == PhotoFaces.objects.get(photo=astronaut).boxes
-    with astronaut.image.open("rb") as served:  # the copy the site serves: the blurred one
-        assert archive.read(found["file"]) == served.read()
+    sharp = PhotoFaces.objects.get(photo=astronaut).unblurred_image
+    with sharp.open("rb") as kept, astronaut.image.open("rb") as served:
+        # Its owner gets the photo as they posted it; everyone else is served the blurred copy.
+        assert archive.read(found["file"]) == kept.read() != served.read()
     assert listed[coffee.pk]["faces"] == {"count": 0, "boxes": [], "model": found["faces"]["model"], "blurred": False}
     left, top, right, bottom = found["faces"]["boxes"][0]
     assert 0.25 < left < right < 0.65 and 0.05 < top < bottom < 0.45  # Eileen Collins' face
