@@ -221,6 +221,9 @@ else:
 
 from socialsite.settings_celery import *  # noqa: E402, F403 - the Celery settings, their own module
 
+# How long Explore keeps a person's ranking (a view of a new photo or a cleared history drops it sooner).
+EXPLORE_RANKING_SECONDS = env.int("EXPLORE_RANKING_SECONDS", default=120)
+
 # How long a finished data export (and its download link) lasts.
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=48)
 

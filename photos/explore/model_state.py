@@ -5,6 +5,9 @@ rows are found through the primary key index, and a row written with an older ti
 missed). The audience norms: each photo's norm as of the build, which a refresh that reads only
 the people of a few photos cannot compute for the others. Both go with the cache: when they are
 missing the next refresh rebuilds in full.
+
+And a generation, counted up each time the model takes in new interactions: Explore's rankings kept
+from an older generation are scored again (``photos.explore.selectors``).
 """
 
 import numpy as np
@@ -15,6 +18,7 @@ from photos.models import Comment, Like, PhotoView
 
 WATERMARK_KEY = "explore:item-model:watermark"
 NORMS_KEY = "explore:item-model:norms"
+GENERATION_KEY = "explore:item-model:generation"
 # Each kind of interaction: its model and the field naming the person.
 KINDS = {"view": (PhotoView, "user_id"), "like": (Like, "user_id"), "comment": (Comment, "author_id")}
 
@@ -30,8 +34,10 @@ def watermark_get() -> dict[str, int] | None:
 
 
 def watermark_set(marks: dict[str, int]) -> None:
-    """Remember that the model has taken in every interaction up to ``marks``."""
+    """Remember that the model has taken in every interaction up to ``marks``: a new generation."""
     cache.set(WATERMARK_KEY, marks, timeout=None)
+    cache.add(GENERATION_KEY, 0, timeout=None)
+    cache.incr(GENERATION_KEY)
 
 
 def norms_get() -> tuple[np.ndarray, np.ndarray] | None:

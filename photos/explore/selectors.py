@@ -17,16 +17,26 @@ photo is visible. The first page is varied: at most MAX_PER_OWNER photos of an o
 Every candidate passes through ``photos_visible_to``; the person's own photos and photos they
 viewed, liked or commented on are left out, and no owner fills the grid. A result's reasons are
 written from the very evidence that scored it. The number of queries is fixed whatever the page size.
+
+A person's ranking is kept in the cache for ``settings.EXPLORE_RANKING_SECONDS`` (scoring it is most
+of an Explore request), and scored again sooner when they open a photo they had not viewed, clear
+their history, or the item model takes in new interactions (a new generation, ``model_state``). A
+kept ranking may be a little old, so the photos a page takes from it are checked again in the same
+request: a photo the person may no longer see, or has seen, liked or commented on since, is left
+out, and a reason naming a photo they may no longer see is dropped.
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Left
 
 from photos.cursors import cursor_decode, cursor_encode, row_id
+from photos.explore import model_state
 from photos.explore.compiled import CompiledQuery, ids_filter
 from photos.explore.diversity import first_page_varied
 from photos.explore.history import HISTORY_SIZE, TasteProfile, recent_history, taste_profile
@@ -48,6 +58,8 @@ REASON_SHARE = 0.2
 EXCERPT = 60
 # A filled-in photo scores just below the model's last: the model's evidence comes first.
 FILL_BELOW = 0.999
+# A page from a kept ranking checks this many photos past its size, for those seen or hidden since.
+RECHECK_SPARE = 8
 
 __all__ = ["Reason"]
 
@@ -219,6 +231,51 @@ def _fill(viewer: Viewer, ranked: list, per_owner: dict[int, int], history: list
                 return
 
 
+def ranking_cache_key(viewer_id: int | None, weights: Weights = BLEND) -> str:
+    """Return the cache key of the ranking of ``viewer_id`` (None: visitors, who all get the same one)."""
+    who = "visitor" if viewer_id is None else viewer_id
+    return f"explore:ranking:v1:{who}:{weights.co_view:g}:{weights.content:g}:{weights.popularity:g}"
+
+
+def _ranking(viewer: Viewer, weights: Weights) -> tuple[list[tuple[int, float, list[Reason]]], bool]:
+    """Return ``viewer``'s ranking and whether it was scored in this request (False: kept from an earlier one)."""
+    key = ranking_cache_key(viewer.pk if viewer.is_authenticated else None, weights)
+    found = cache.get_many([key, model_state.GENERATION_KEY])  # one round trip
+    generation = found.get(model_state.GENERATION_KEY, 0)
+    kept = found.get(key)
+    if kept is not None and kept[0] == generation:
+        return kept[1], False
+    ranked = ranked_for(viewer, weights=weights)
+    cache.set(key, (generation, ranked), timeout=settings.EXPLORE_RANKING_SECONDS)
+    return ranked, True
+
+
+def _still_shown(viewer: Viewer, ranked: list, start: int, size: int) -> tuple[list, int]:
+    """Return up to ``size`` entries of a kept ranking from ``start`` that ``viewer`` may still be shown, and where
+    the next page would start.
+
+    An entry goes when its photo is no longer visible to ``viewer`` or has been seen, liked or commented on
+    since the ranking was kept; a reason goes when the photo it names is no longer visible, and the entry
+    with it when it has no reason left. One query per RECHECK_SPARE photos past the first ``size``.
+    """
+    window, at = [], start
+    while len(window) < size and at < len(ranked):
+        batch = ranked[at : at + size - len(window) + RECHECK_SPARE]
+        named = {reason.photo_id for _, _, reasons in batch for reason in reasons if reason.photo_id}
+        visible = _visible(viewer, [pk for pk, _, _ in batch] + sorted(named))
+        for pk, score, reasons in batch:
+            at += 1
+            row = visible.get(pk)
+            if row is None or row[3] or row[0] == viewer.pk:
+                continue
+            reasons = [reason for reason in reasons if reason.photo_id is None or reason.photo_id in visible]
+            if reasons:
+                window.append((pk, score, reasons))
+                if len(window) == size:
+                    break
+    return window, at
+
+
 def explore_for(
     viewer: Viewer,
     *,
@@ -231,7 +288,7 @@ def explore_for(
 
     ``tag_rows``: the photos' tags as photos.tag_rows' rows (for the API) rather than ``photo_tags``.
     """
-    ranked = ranked_for(viewer, weights=weights)
+    ranked, fresh = _ranking(viewer, weights)
     start = 0
     if after is not None:
         # The ranking is not sorted by score alone (the first page is varied): start after the
@@ -242,15 +299,19 @@ def explore_for(
             start = position + 1
         else:
             start = next((i for i, (pk, score, _) in enumerate(ranked) if (score, pk) < key), len(ranked))
-    window = ranked[start : start + size]
+    if fresh:
+        # Every id in ``ranked`` came through photos_visible_to in this request.
+        window = ranked[start : start + size]
+        end = start + len(window)
+    else:
+        window, end = _still_shown(viewer, ranked, start, size)
     photos = {}
     if window:
-        # Every id in ``ranked`` came through photos_visible_to in this request: load what the cards show.
         photos = {photo.pk: photo for photo in _CHOSEN.instances(viewer, [pk for pk, _, _ in window])}
         if tag_rows:
             tag_rows_load(photos.values(), viewer)
         else:
             prefetch_related_objects(list(photos.values()), LIST_TAGS)
     items = [ExploreItem(photos[pk], round(score, 4), reasons) for pk, score, reasons in window if pk in photos]
-    more = bool(window) and start + size < len(ranked)
+    more = bool(window) and end < len(ranked)
     return ExplorePage(items, Cursor(window[-1][1], window[-1][0]) if more else None)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 
+from photos.explore.selectors import ranking_cache_key
 from photos.models import Photo, PhotoView, User
 
 VIEW_DEDUPE_WINDOW = timedelta(minutes=30)
@@ -25,7 +26,10 @@ def photo_view_record(*, user: User, photo: Photo) -> PhotoView | None:
     # instant may drop one id from the set; that key then outlives a clear by 30 minutes at most.
     index_key = _view_dedupe_index_key(user.pk)
     cache.set(index_key, cache.get(index_key, set()) | {photo.pk}, timeout=window)
-    return PhotoView.objects.create(user=user, photo=photo)
+    view = PhotoView.objects.create(user=user, photo=photo)
+    # A new photo in the history: Explore ranks again from it at the next visit.
+    cache.delete(ranking_cache_key(user.pk))
+    return view
 
 
 def _view_dedupe_key(user_id: int, photo_id: int) -> str:
@@ -45,5 +49,7 @@ def view_history_clear(*, user: User) -> int:
     deleted, _ = PhotoView.objects.filter(user=user).delete()
     index_key = _view_dedupe_index_key(user.pk)
     photo_ids = cache.get(index_key, set())
-    cache.delete_many([index_key, *(_view_dedupe_key(user.pk, photo_id) for photo_id in photo_ids)])
+    cache.delete_many(
+        [index_key, ranking_cache_key(user.pk), *(_view_dedupe_key(user.pk, photo_id) for photo_id in photo_ids)]
+    )
     return deleted

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from photos.explore import services as explore_services
 from photos.explore.item_model import item_model_rebuild
@@ -173,6 +174,11 @@ def test_an_anchor_made_private_is_neither_used_nor_named(user):
     assert item_for(user, together).reasons[0].kind == "co_view"
     anchor.visibility = Photo.Visibility.PRIVATE
     anchor.save()
+    # The ranking kept from the first visit is checked again: its reason naming the anchor goes, and
+    # with it the photo, which had no other.
+    assert together.pk not in ids(user, size=100)
+    # Scored again (the kept ranking expired): there for other reasons.
+    cache.clear()
     reasons = item_for(user, together).reasons
     assert all(reason.kind != "co_view" and "Secret" not in reason.text for reason in reasons)
 
