@@ -1,5 +1,6 @@
 """How a search ranks photos: which match every key of a query, and their score (see photos.search.selectors)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -17,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat
 
@@ -109,3 +111,32 @@ def after_position(ranked: QuerySet[Photo], after: "Any | None") -> QuerySet[Pho
         | Q(score=after.score, _created_at__lt=after.created_at)
         | Q(score=after.score, _created_at=after.created_at, _photo_id__lt=after.photo_id)
     )
+
+
+@dataclass(frozen=True)
+class PositionParameter:
+    """A Position as one array parameter ([score, created_at, id] as text), for a compiled query."""
+
+    array: list
+
+    @property
+    def score(self) -> RawSQL:
+        return RawSQL("((%s::text[])[1])::float8", [self.array])
+
+    @property
+    def created_at(self) -> RawSQL:
+        return RawSQL("((%s::text[])[2])::timestamptz", [self.array])
+
+    @property
+    def photo_id(self) -> RawSQL:
+        return RawSQL("((%s::text[])[3])::bigint", [self.array])
+
+
+def position_parameters(after: Any) -> list[list[str]]:
+    """Return ``after`` (a search Position, or None) as compiled page queries take it: no list, or one."""
+    return [[str(after.score), after.created_at.isoformat(), str(after.photo_id)]] if after else []
+
+
+def position_parameter(position: tuple[list[str], ...]) -> "PositionParameter | None":
+    """The page position a compiled query's ``build`` gets, from the lists ``position_parameters`` gave."""
+    return PositionParameter(position[0]) if position else None

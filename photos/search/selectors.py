@@ -17,6 +17,7 @@ Quoted phrases must appear in that order in the caption, or be a whole tag or cl
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import (
@@ -30,15 +31,17 @@ from django.db.models.expressions import RawSQL
 from photos.cursors import InvalidCursor, cursor_decode, cursor_encode, row_id
 from photos.explore.compiled import CompiledQuery
 from photos.models import Photo, Tag
-from photos.search import threshold
+from photos.search import ranking, threshold
 from photos.search.index import TAG_WEIGHT
-from photos.search.ranking import after_position, rank_matches
+from photos.search.ranking import PositionParameter, after_position, rank_matches
 from photos.search.reasons import match_reasons
 from photos.search.text import MAX_KEY_LENGTH, ParsedQuery, name_key, parse_query
 from photos.selectors import LIST_TAGS, Viewer, photo_list, photos_visible_to
 from photos.tag_rows import tag_rows_load
 
 POPULAR_TAGS_LIMIT = 20
+# Searches of several words (or quoted) whose SQL a process keeps compiled, the most recent.
+SEVERAL_WORDS_COMPILED = 256
 POPULAR_WINDOW = 10_000  # photo ids
 
 
@@ -143,12 +146,14 @@ def search_page(
     after = Position.decode(cursor) if cursor else None
     if connection.vendor == "postgresql" and len(query.terms) == 1 and not query.pairs and not query.phrases:
         # One word, most searches and every tag page: its SQL is compiled once per process.
-        position = [[str(after.score), after.created_at.isoformat(), str(after.photo_id)]] if after else []
+        position = ranking.position_parameters(after)
         rows = _one_word_query(min_weight, bool(after), size).instances(viewer, [query.terms[0]], *position)
     else:
         rows = threshold.from_the_tops(viewer, query, after, size) if threshold.applies(query, min_weight) else None
         if rows is None:
-            rows = list(_page_query(viewer, query, min_weight, after, size))
+            rows = _several_words_query(query, min_weight, bool(after), size).instances(
+                viewer, *ranking.position_parameters(after)
+            )
     page = SearchPage(rows[:size])
     if tag_rows:
         tag_rows_load(page.photos, viewer)
@@ -163,29 +168,25 @@ def search_page(
 
 
 def _page_query(
-    viewer: Viewer, query: ParsedQuery, min_weight: float, after: "Position | _PositionParameter | None", size: int
+    viewer: Viewer, query: ParsedQuery, min_weight: float, after: "Position | PositionParameter | None", size: int
 ) -> QuerySet[Photo]:
     ranked = rank_matches(photos_visible_to(viewer), query, min_weight=min_weight)
     return photo_list(viewer, after_position(ranked, after), tags=False)[: size + 1]
 
 
-@dataclass(frozen=True)
-class _PositionParameter:
-    """A Position as one array parameter ([score, created_at, id] as text), for a compiled query."""
+@lru_cache(maxsize=SEVERAL_WORDS_COMPILED)
+def _several_words_query(query: ParsedQuery, min_weight: float, after: bool, size: int) -> CompiledQuery:
+    """Return the compiled query of a page of ``query`` (several words, or quoted): the position is its parameter.
 
-    array: list
+    Its words are in the SQL, so it is compiled once per process for each search text: searches repeat
+    (the popular ones most), and building and compiling the ranking took the ORM longer than
+    PostgreSQL takes to run it (28 ms of Python against 2 ms of SQL for "dog beach" at 20k photos).
+    """
 
-    @property
-    def score(self) -> RawSQL:
-        return RawSQL("((%s::text[])[1])::float8", [self.array])
+    def build(viewer: Viewer, *position: list[str]) -> QuerySet[Photo]:
+        return _page_query(viewer, query, min_weight, ranking.position_parameter(position), size)
 
-    @property
-    def created_at(self) -> RawSQL:
-        return RawSQL("((%s::text[])[2])::timestamptz", [self.array])
-
-    @property
-    def photo_id(self) -> RawSQL:
-        return RawSQL("((%s::text[])[3])::bigint", [self.array])
+    return CompiledQuery(build)
 
 
 _ONE_WORD_PAGES: dict[tuple[float, bool, int], CompiledQuery] = {}
@@ -196,7 +197,7 @@ def _one_word_query(min_weight: float, after: bool, size: int) -> CompiledQuery:
 
     def build(viewer: Viewer, word: list[str], *position: list[str]) -> QuerySet[Photo]:
         query = ParsedQuery(terms=(RawSQL("(%s::text[])[1]", [word]),))
-        return _page_query(viewer, query, min_weight, _PositionParameter(position[0]) if position else None, size)
+        return _page_query(viewer, query, min_weight, ranking.position_parameter(position), size)
 
     key = (min_weight, after, size)
     if key not in _ONE_WORD_PAGES:

@@ -283,6 +283,22 @@ def test_search_tag_pages_and_counts_show_only_what_the_viewer_may_see(world, wh
         assert shown == expected
 
 
+def test_a_several_word_search_kept_compiled_answers_each_viewer_with_what_they_may_see(world):
+    # The SQL of a several-word (or quoted) search is compiled once per process and search text;
+    # the viewer is a parameter. Every viewer in turn, twice, in the same process:
+    photos = world[3]
+    for _ in range(2):
+        for who in ["owner", "stranger", "anonymous", "follower"]:
+            expected = {photos[name].pk for name in EXPECTED_VISIBLE[who]}
+            for query in ["cat animal", "tabby cat", '"tiger cat"']:
+                viewer, pages, cursor = _viewer(world, who), [], None
+                while cursor or not pages:  # pages of one: the position is a parameter too
+                    page = search.search_page(viewer, parse_query(query), cursor=cursor, size=1)
+                    pages.append([photo.pk for photo in page.photos])
+                    cursor = page.next_cursor
+                assert [pk for page in pages for pk in page] == sorted(expected, reverse=True), (who, query)
+
+
 def test_private_accounts_blocks_and_pending_requests_hide_from_search_and_counts(world):
     owner, follower, stranger, photos = world
     owner.is_private = True
