@@ -355,6 +355,10 @@ def _profile(base: str, mix: Path, connections: int, seconds: float, server: sub
     print("top self time:")
     for name, count in own.most_common(15):
         print(f"{100 * count / total:>8.1f}%  {name}")
+    print("this project's frames (inclusive):")
+    ours = [(name, count) for name, count in inclusive.most_common() if name.split("(")[-1].startswith("photos/")]
+    for name, count in ours[:25]:
+        print(f"{100 * count / total:>8.1f}%  {name}")
 
 
 def _frame_name(frame: str) -> str:

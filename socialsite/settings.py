@@ -221,7 +221,7 @@ else:
 
 from socialsite.settings_celery import *  # noqa: E402, F403 - the Celery settings, their own module
 
-# How long Explore keeps a person's ranking (a view of a new photo or a cleared history drops it sooner).
+# How long Explore keeps a person's ranking (a cleared history or the item model's next generation end it sooner).
 EXPLORE_RANKING_SECONDS = env.int("EXPLORE_RANKING_SECONDS", default=120)
 
 # How long a finished data export (and its download link) lasts.

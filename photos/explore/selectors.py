@@ -19,11 +19,12 @@ viewed, liked or commented on are left out, and no owner fills the grid. A resul
 written from the very evidence that scored it. The number of queries is fixed whatever the page size.
 
 A person's ranking is kept in the cache for ``settings.EXPLORE_RANKING_SECONDS`` (scoring it is most
-of an Explore request), and scored again sooner when they open a photo they had not viewed, clear
-their history, or the item model takes in new interactions (a new generation, ``model_state``). A
-kept ranking may be a little old, so the photos a page takes from it are checked again in the same
-request: a photo the person may no longer see, or has seen, liked or commented on since, is left
-out, and a reason naming a photo they may no longer see is dropped.
+of an Explore request), so that the grid and its next pages hold still while they browse; it is
+scored again sooner when they clear their history or the item model takes in new interactions (a
+new generation, ``model_state``: every refresh that finds some). A kept ranking may be a little
+old, so the photos a page takes from it are checked again in the same request: a photo the person
+may no longer see, or has seen, liked or commented on since, is left out, and a reason naming a
+photo they may no longer see is dropped.
 """
 
 import math
@@ -124,6 +125,16 @@ def _chosen_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
 
 
 _CHOSEN = CompiledQuery(_chosen_rows)
+
+
+def _checked_rows(viewer: Viewer, photo_ids: list[int]) -> QuerySet[Photo]:
+    # A kept ranking's photos with what their cards show, those the viewer may see only, with the seen flags.
+    photos = photos_visible_to(viewer).filter(ids_filter("pk", photo_ids)).defer("search_document", "search_weights")
+    flags = _seen_flags(viewer)
+    return photo_list(viewer, photos, tags=False).annotate(viewed=flags["viewed"], commented=flags["commented"])
+
+
+_CHECKED = CompiledQuery(_checked_rows)
 
 
 def _visible(viewer: Viewer, photo_ids: list[int]) -> dict[int, tuple[int, str, str, bool, int | None]]:
@@ -250,30 +261,32 @@ def _ranking(viewer: Viewer, weights: Weights) -> tuple[list[tuple[int, float, l
     return ranked, True
 
 
-def _still_shown(viewer: Viewer, ranked: list, start: int, size: int) -> tuple[list, int]:
-    """Return up to ``size`` entries of a kept ranking from ``start`` that ``viewer`` may still be shown, and where
-    the next page would start.
+def _still_shown(viewer: Viewer, ranked: list, start: int, size: int) -> tuple[list, dict[int, Photo], int]:
+    """Return up to ``size`` entries of a kept ranking from ``start`` that ``viewer`` may still be shown, their
+    photos, and where the next page would start.
 
     An entry goes when its photo is no longer visible to ``viewer`` or has been seen, liked or commented on
     since the ranking was kept; a reason goes when the photo it names is no longer visible, and the entry
-    with it when it has no reason left. One query per RECHECK_SPARE photos past the first ``size``.
+    with it when it has no reason left. One query (the page's photos, checked) per RECHECK_SPARE photos
+    past the first ``size``.
     """
-    window, at = [], start
+    window, photos, at = [], {}, start
     while len(window) < size and at < len(ranked):
         batch = ranked[at : at + size - len(window) + RECHECK_SPARE]
         named = {reason.photo_id for _, _, reasons in batch for reason in reasons if reason.photo_id}
-        visible = _visible(viewer, [pk for pk, _, _ in batch] + sorted(named))
+        visible = {photo.pk: photo for photo in _CHECKED.instances(viewer, [pk for pk, _, _ in batch] + sorted(named))}
         for pk, score, reasons in batch:
             at += 1
-            row = visible.get(pk)
-            if row is None or row[3] or row[0] == viewer.pk:
+            photo = visible.get(pk)
+            if photo is None or photo.viewed or photo.liked or photo.commented or photo.owner_id == viewer.pk:
                 continue
             reasons = [reason for reason in reasons if reason.photo_id is None or reason.photo_id in visible]
             if reasons:
                 window.append((pk, score, reasons))
+                photos[pk] = photo
                 if len(window) == size:
                     break
-    return window, at
+    return window, photos, at
 
 
 def explore_for(
@@ -303,11 +316,10 @@ def explore_for(
         # Every id in ``ranked`` came through photos_visible_to in this request.
         window = ranked[start : start + size]
         end = start + len(window)
+        photos = {photo.pk: photo for photo in _CHOSEN.instances(viewer, [pk for pk, _, _ in window])} if window else {}
     else:
-        window, end = _still_shown(viewer, ranked, start, size)
-    photos = {}
-    if window:
-        photos = {photo.pk: photo for photo in _CHOSEN.instances(viewer, [pk for pk, _, _ in window])}
+        window, photos, end = _still_shown(viewer, ranked, start, size)
+    if photos:
         if tag_rows:
             tag_rows_load(photos.values(), viewer)
         else:

@@ -26,10 +26,9 @@ def photo_view_record(*, user: User, photo: Photo) -> PhotoView | None:
     # instant may drop one id from the set; that key then outlives a clear by 30 minutes at most.
     index_key = _view_dedupe_index_key(user.pk)
     cache.set(index_key, cache.get(index_key, set()) | {photo.pk}, timeout=window)
-    view = PhotoView.objects.create(user=user, photo=photo)
-    # A new photo in the history: Explore ranks again from it at the next visit.
-    cache.delete(ranking_cache_key(user.pk))
-    return view
+    # Explore's kept ranking stays (the grid and its pages do not reshuffle under the person): the
+    # photo leaves it at once as seen, and the view counts at the model's next generation.
+    return PhotoView.objects.create(user=user, photo=photo)
 
 
 def _view_dedupe_key(user_id: int, photo_id: int) -> str:
