@@ -31,7 +31,7 @@ from django.db.models.expressions import RawSQL
 from photos.cursors import InvalidCursor, cursor_decode, cursor_encode, row_id
 from photos.explore.compiled import CompiledQuery
 from photos.models import Photo, Tag
-from photos.search import ranking, threshold
+from photos.search import best_first, ranking, threshold
 from photos.search.index import TAG_WEIGHT
 from photos.search.ranking import PositionParameter, after_position, rank_matches
 from photos.search.reasons import match_reasons
@@ -149,7 +149,11 @@ def search_page(
         position = ranking.position_parameters(after)
         rows = _one_word_query(min_weight, bool(after), size).instances(viewer, [query.terms[0]], *position)
     else:
-        rows = threshold.from_the_tops(viewer, query, after, size) if threshold.applies(query, min_weight) else None
+        rows = None
+        if threshold.applies(query, min_weight):
+            rows = threshold.from_the_tops(viewer, query, after, size) or best_first.best_matches(
+                viewer, query, after, size
+            )
         if rows is None:
             rows = _several_words_query(query, min_weight, bool(after), size).instances(
                 viewer, *ranking.position_parameters(after)

@@ -1,7 +1,9 @@
-"""Searches of several words rank the photos near the top of each word's list first (Fagin's threshold algorithm).
+"""Searches of several words: the photos near the top of each word's list first (Fagin's threshold algorithm),
+else the best matches checked for the viewer (photos.search.best_first), else every match ranked.
 
-Whenever that answers, the pages must be exactly those of ranking every match; the lists here are
-made longer than TOP_PER_KEY, with ties in weight and in time, so both answers and fallbacks happen.
+Whenever either answers, the pages must be exactly those of ranking every match; the lists here are
+made longer than TOP_PER_KEY and than the best matches checked, with ties in weight and in time, and
+with private photos at the top, so answers and fallbacks both happen.
 """
 
 import random
@@ -12,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from photos.models import Photo
+from photos.search import best_first, threshold
 from photos.search import selectors as search
-from photos.search import threshold
 from photos.search.index import photo_search_document_refresh
 from photos.search.text import parse_query
 from tests.factories import UserFactory
@@ -57,6 +59,22 @@ def site():
     return owner, private
 
 
+@pytest.fixture(autouse=True)
+def compiled_afresh():
+    """The compiled queries hold TOP_PER_KEY and CANDIDATES_PER_ROW as they were: compile with the patched ones."""
+    for cache in (threshold._tops_query, best_first._best_query, search._several_words_query):
+        cache.cache_clear()
+    yield
+    for cache in (threshold._tops_query, best_first._best_query, search._several_words_query):
+        cache.cache_clear()
+
+
+def ranked_every_match(viewer, query: str, size: int, monkeypatch) -> list[list[int]]:
+    with monkeypatch.context() as patched:
+        patched.setattr(threshold, "applies", lambda *a: False)
+        return all_pages(viewer, query, size)
+
+
 def all_pages(viewer, query: str, size: int) -> list[list[int]]:
     pages, cursor = [], None
     while True:
@@ -70,7 +88,7 @@ def all_pages(viewer, query: str, size: int) -> list[list[int]]:
 @pytest.mark.parametrize("top", [2, 5, 12])
 def test_the_threshold_gives_exactly_the_pages_of_ranking_every_match(site, monkeypatch, query, top):
     viewer, private = site
-    expected = all_pages(viewer, query, size=3)  # lists shorter than TOP_PER_KEY: every match ranked
+    expected = ranked_every_match(viewer, query, 3, monkeypatch)
     monkeypatch.setattr(threshold, "TOP_PER_KEY", top)
     answers = []
     real = threshold.from_the_tops
@@ -87,3 +105,35 @@ def test_the_threshold_answers_where_words_go_together_and_falls_back_where_not(
     # Sunset beach photos are few among the animals' first 2: the bound cannot be proven.
     monkeypatch.setattr(threshold, "TOP_PER_KEY", 2)
     assert threshold.from_the_tops(viewer, parse_query("pet beach sunset"), None, 3) is None
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("per_row", [1, 2])
+def test_the_best_matches_give_exactly_the_pages_of_ranking_every_match(site, monkeypatch, query, per_row):
+    viewer, private = site
+    expected = ranked_every_match(viewer, query, 3, monkeypatch)
+    monkeypatch.setattr(threshold, "from_the_tops", lambda *a: None)
+    monkeypatch.setattr(best_first, "CANDIDATES_PER_ROW", per_row)
+    answers = []
+    real = best_first.best_matches
+    monkeypatch.setattr(best_first, "best_matches", lambda *a: answers.append(real(*a)) or answers[-1])
+    assert all_pages(viewer, query, size=3) == expected
+    assert private.pk not in sum(expected, [])
+    assert any(answer is not None for answer in answers)  # answered from the best matches
+
+
+def test_best_matches_hidden_from_the_viewer_fall_back_to_ranking_every_match(site, monkeypatch):
+    viewer, _ = site
+    stranger = UserFactory()
+    for _ in range(4):  # at the top of "dog beach", private: the best 4 matches are none of the viewer's
+        hidden = tagged(("dog", ["animal", "pet"], {"confidence": 1.0}), caption="beach sunset", owner=stranger)
+        Photo.objects.filter(pk=hidden.pk).update(visibility=Photo.Visibility.PRIVATE)
+    expected = ranked_every_match(viewer, "dog beach", 3, monkeypatch)
+    assert expected and expected[0]
+    monkeypatch.setattr(threshold, "from_the_tops", lambda *a: None)
+    monkeypatch.setattr(best_first, "CANDIDATES_PER_ROW", 1)
+    assert best_first.best_matches(viewer, parse_query("dog beach"), None, 3) is None
+    assert all_pages(viewer, "dog beach", size=3) == expected
+    # Their owner sees them, from the best matches.
+    mine = best_first.best_matches(stranger, parse_query("dog beach"), None, 3)
+    assert mine is not None and {photo.owner_id for photo in mine} == {stranger.pk}
