@@ -223,6 +223,9 @@ from socialsite.settings_celery import *  # noqa: E402, F403 - the Celery settin
 
 # How long Explore keeps a person's ranking (a cleared history or the item model's next generation end it sooner).
 EXPLORE_RANKING_SECONDS = env.int("EXPLORE_RANKING_SECONDS", default=120)
+# How long the best matches of a several-word search are kept for everyone (each viewer's page is checked
+# live; a new photo can take this long to join that search's pages).
+SEARCH_CANDIDATES_SECONDS = env.int("SEARCH_CANDIDATES_SECONDS", default=60)
 
 # How long a finished data export (and its download link) lasts.
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=48)

@@ -151,8 +151,10 @@ def search_page(
     else:
         rows = None
         if threshold.applies(query, min_weight):
-            rows = threshold.from_the_tops(viewer, query, after, size) or best_first.best_matches(
-                viewer, query, after, size
+            rows = (
+                best_first.kept_matches(viewer, query, after, size)
+                or threshold.from_the_tops(viewer, query, after, size)
+                or best_first.best_matches(viewer, query, after, size)
             )
         if rows is None:
             rows = _several_words_query(query, min_weight, bool(after), size).instances(

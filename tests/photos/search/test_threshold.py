@@ -1,5 +1,6 @@
 """Searches of several words: the photos near the top of each word's list first (Fagin's threshold algorithm),
-else the best matches checked for the viewer (photos.search.best_first), else every match ranked.
+else the best matches checked for the viewer (photos.search.best_first, kept for the next viewer), else every
+match ranked.
 
 Whenever either answers, the pages must be exactly those of ranking every match; the lists here are
 made longer than TOP_PER_KEY and than the best matches checked, with ties in weight and in time, and
@@ -10,6 +11,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -62,11 +64,12 @@ def site():
 @pytest.fixture(autouse=True)
 def compiled_afresh():
     """The compiled queries hold TOP_PER_KEY and CANDIDATES_PER_ROW as they were: compile with the patched ones."""
-    for cache in (threshold._tops_query, best_first._best_query, search._several_words_query):
-        cache.cache_clear()
+    compiled = (threshold._tops_query, best_first._best_query, best_first._checked_query, search._several_words_query)
+    for queries in compiled:
+        queries.cache_clear()
     yield
-    for cache in (threshold._tops_query, best_first._best_query, search._several_words_query):
-        cache.cache_clear()
+    for queries in compiled:
+        queries.cache_clear()
 
 
 def ranked_every_match(viewer, query: str, size: int, monkeypatch) -> list[list[int]]:
@@ -137,3 +140,62 @@ def test_best_matches_hidden_from_the_viewer_fall_back_to_ranking_every_match(si
     # Their owner sees them, from the best matches.
     mine = best_first.best_matches(stranger, parse_query("dog beach"), None, 3)
     assert mine is not None and {photo.owner_id for photo in mine} == {stranger.pk}
+
+
+def spy(monkeypatch, module, name) -> list:
+    answers, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a: answers.append(real(*a)) or answers[-1])
+    return answers
+
+
+@pytest.fixture
+def without_the_threshold(monkeypatch):
+    monkeypatch.setattr(threshold, "from_the_tops", lambda *a: None)
+    monkeypatch.setattr(best_first, "CANDIDATES_PER_ROW", 2)
+
+
+@pytest.mark.parametrize("query", ["animal pet", "pet beach sunset", "golden retriever"])
+def test_kept_best_matches_give_the_next_viewer_their_own_exact_pages(site, monkeypatch, without_the_threshold, query):
+    viewer, private = site
+    stranger = private.owner  # sees their private photo, which the viewer never does
+    expected = {who: ranked_every_match(who, query, 3, monkeypatch) for who in (viewer, stranger)}
+    assert private.pk in sum(expected[stranger], []) or private.pk not in sum(expected[viewer], [])
+    ranked = spy(monkeypatch, best_first, "best_matches")
+    assert all_pages(viewer, query, size=3) == expected[viewer]
+    ranked_pages = len(ranked)
+    kept = spy(monkeypatch, best_first, "kept_matches")
+    assert all_pages(stranger, query, size=3) == expected[stranger]
+    assert any(answer is not None for answer in kept)  # answered from what the viewer's search kept
+    assert len(ranked) < 2 * ranked_pages  # and ranked fewer times than without keeping
+    assert all_pages(viewer, query, size=3) == expected[viewer]
+
+
+def test_kept_best_matches_are_checked_live_for_each_viewer(site, monkeypatch, without_the_threshold):
+    viewer, _ = site
+    other = UserFactory()
+    before = all_pages(viewer, "animal pet", size=3)
+    first, second = before[0][0], before[0][1]
+    assert cache.get(best_first.candidates_key(parse_query("animal pet"), None, 3)) is not None
+    Photo.objects.filter(pk=first).update(visibility=Photo.Visibility.PRIVATE)  # hidden after being kept
+    Photo.objects.get(pk=second).delete()
+    pages = all_pages(other, "animal pet", size=3)
+    assert first not in sum(pages, []) and second not in sum(pages, [])
+    assert pages == ranked_every_match(other, "animal pet", 3, monkeypatch)
+    assert first in sum(all_pages(Photo.objects.get(pk=first).owner, "animal pet", size=3), [])
+
+
+def test_a_new_photo_joins_a_kept_search_when_its_best_matches_expire(
+    site, monkeypatch, without_the_threshold, settings
+):
+    viewer, _ = site
+    all_pages(viewer, "animal pet", size=3)
+    newest = tagged(("dog", ["animal", "pet"], {"confidence": 1.0}), caption="beach sunset")
+    assert newest.pk not in all_pages(viewer, "animal pet", size=3)[0]  # kept: not yet
+    cache.clear()  # SEARCH_CANDIDATES_SECONDS later
+    assert all_pages(viewer, "animal pet", size=3)[0][0] == newest.pk
+    settings.SEARCH_CANDIDATES_SECONDS = 0  # nothing kept: at once
+    cache.clear()
+    all_pages(viewer, "animal pet", size=3)
+    latest = tagged(("dog", ["animal", "pet"], {"confidence": 1.0}), caption="beach sunset")
+    assert all_pages(viewer, "animal pet", size=3)[0][0] == latest.pk
+    assert cache.get(best_first.candidates_key(parse_query("animal pet"), None, 3)) is None
