@@ -78,6 +78,13 @@ def ranked_every_match(viewer, query: str, size: int, monkeypatch) -> list[list[
         return all_pages(viewer, query, size)
 
 
+def spy(monkeypatch, module, name) -> list:
+    """Record what ``module.name`` answers, call by call."""
+    answers, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a: answers.append(real(*a)) or answers[-1])
+    return answers
+
+
 def all_pages(viewer, query: str, size: int) -> list[list[int]]:
     pages, cursor = [], None
     while True:
@@ -93,9 +100,7 @@ def test_the_threshold_gives_exactly_the_pages_of_ranking_every_match(site, monk
     viewer, private = site
     expected = ranked_every_match(viewer, query, 3, monkeypatch)
     monkeypatch.setattr(threshold, "TOP_PER_KEY", top)
-    answers = []
-    real = threshold.from_the_tops
-    monkeypatch.setattr(threshold, "from_the_tops", lambda *a: answers.append(real(*a)) or answers[-1])
+    answers = spy(monkeypatch, threshold, "from_the_tops")
     assert all_pages(viewer, query, size=3) == expected
     assert private.pk not in sum(expected, [])
     assert answers  # the threshold was tried on every page
@@ -117,9 +122,7 @@ def test_the_best_matches_give_exactly_the_pages_of_ranking_every_match(site, mo
     expected = ranked_every_match(viewer, query, 3, monkeypatch)
     monkeypatch.setattr(threshold, "from_the_tops", lambda *a: None)
     monkeypatch.setattr(best_first, "CANDIDATES_PER_ROW", per_row)
-    answers = []
-    real = best_first.best_matches
-    monkeypatch.setattr(best_first, "best_matches", lambda *a: answers.append(real(*a)) or answers[-1])
+    answers = spy(monkeypatch, best_first, "best_matches")
     assert all_pages(viewer, query, size=3) == expected
     assert private.pk not in sum(expected, [])
     assert any(answer is not None for answer in answers)  # answered from the best matches
@@ -140,12 +143,6 @@ def test_best_matches_hidden_from_the_viewer_fall_back_to_ranking_every_match(si
     # Their owner sees them, from the best matches.
     mine = best_first.best_matches(stranger, parse_query("dog beach"), None, 3)
     assert mine is not None and {photo.owner_id for photo in mine} == {stranger.pk}
-
-
-def spy(monkeypatch, module, name) -> list:
-    answers, real = [], getattr(module, name)
-    monkeypatch.setattr(module, name, lambda *a: answers.append(real(*a)) or answers[-1])
-    return answers
 
 
 @pytest.fixture
